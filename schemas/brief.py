@@ -1,0 +1,143 @@
+"""The brief of a meeting or of diplomatic talks.
+
+Field descriptions are the model's instructions. Field order is generation order: short,
+grounded fields first, free prose last.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from summarizer.schemas.meta import Meta
+
+SCHEMA_VERSION = "brief/1"
+
+Evidence = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=200,
+        description="The words of the document that show this item, copied exactly: a phrase, at most one sentence.",
+    ),
+]
+Short = Annotated[str, Field(max_length=120)]
+
+ToneLabel = Literal["cooperative", "cordial", "neutral", "tense", "hostile"]
+
+TONE_MAP: dict[str, Literal["cooperative", "neutral", "conflictual"]] = {
+    "cooperative": "cooperative",
+    "cordial": "cooperative",
+    "neutral": "neutral",
+    "tense": "conflictual",
+    "hostile": "conflictual",
+}
+"""How each tone label maps onto cooperative / neutral / conflictual (used by the eval)."""
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class MeetingContext(_Item):
+    """When, where and how the meeting took place."""
+
+    date: Short | None = Field(None, description="As written, e.g. \"yesterday\"; null if not stated.")
+    place: Short | None = Field(None, description="City or venue as written; null if not stated.")
+    format: Short | None = Field(
+        None, description='A few words, e.g. "bilateral talks", "phone call", "committee hearing".'
+    )
+
+
+class Participant(_Item):
+    """A person or body that took part or acted."""
+
+    evidence: Evidence = Field(
+        description="The phrase that names them, with their title if the document gives one, copied exactly."
+    )
+    name: Short = Field(
+        description='The name as written, without title: "Maria Lopez", not "Deputy Minister Maria Lopez".'
+    )
+    title: Short = Field(
+        description='Their title or office, copied from the evidence, e.g. "Deputy Minister"; "" if none.'
+    )
+    affiliation: Short = Field(
+        description='The country or organisation they represent, e.g. "Chile"; "" if the document does not say.'
+    )
+    kind: Literal["person", "body"] = Field(description="person, or body for a state or organisation.")
+    role: Short | None = Field(None, description='Their part in a few words, e.g. "led the delegation".')
+
+
+class AgendaItem(_Item):
+    """A subject that was discussed."""
+
+    topic: Annotated[str, Field(max_length=60)] = Field(
+        description='A label of one to four words, e.g. "fishing rights".'
+    )
+    evidence: Evidence
+    summary: Annotated[str, Field(max_length=300)] = Field(
+        description="One short sentence on what was said about it."
+    )
+
+
+class Commitment(_Item):
+    """Something a party undertook, or is expected or able to do."""
+
+    evidence: Evidence
+    actor: Short = Field(
+        description='The party that undertook it, as the document names it; for a joint undertaking'
+        ' name both, e.g. "France and Chile".'
+    )
+    action: Annotated[str, Field(max_length=200)] = Field(
+        description='A short verb phrase, e.g. "fund the new port".'
+    )
+    beneficiary: Short | None = Field(None, description="Who benefits; null if not stated.")
+    firmness: Literal["firm", "expected", "possible"] = Field(
+        description="firm: agreed, pledged, committed, reaffirmed, signed."
+        " expected: is expected to, is set to, will likely. possible: may, could, might, explore."
+    )
+    deadline: Short | None = Field(None, description="The deadline if stated; else null.")
+
+
+class PartyStance(_Item):
+    """The attitude one party shows."""
+
+    party: Short = Field(description="The party, named as in the document.")
+    stance: Short = Field(description='A few words, e.g. "wants faster progress".')
+
+
+class Tone(_Item):
+    """The overall tone of the meeting."""
+
+    evidence: Evidence
+    label: ToneLabel = Field(
+        description="cooperative: working together, agreeing. cordial: friendly, little substance."
+        " neutral: factual. tense: disagreement, pressure. hostile: threats, accusations, force."
+    )
+    stances: Annotated[list[PartyStance], Field(max_length=3)] = Field(
+        default_factory=list, description="Each party's stance, where the document shows one."
+    )
+    rationale: Annotated[str, Field(max_length=300)] = Field(description="One sentence: why this label.")
+
+
+class Brief(_Item):
+    """A briefing note on one meeting or round of talks."""
+
+    context: MeetingContext
+    participants: Annotated[list[Participant], Field(max_length=15)] = Field(
+        description="Everyone who met, spoke or acted, each once."
+    )
+    agenda_items: Annotated[list[AgendaItem], Field(max_length=10)] = Field(
+        description="Every subject discussed, each once, most important first."
+    )
+    commitments: Annotated[list[Commitment], Field(max_length=10)] = Field(
+        description="Every undertaking, expectation or possibility stated; empty if none."
+    )
+    tone: Tone
+    summary: Annotated[str, Field(max_length=1000)] = Field(
+        description="Neutral, at most 60 words: who met, about what, with what result."
+    )
+    headline: Annotated[str, Field(max_length=120)] = Field(description="At most 12 words.")
+    meta: SkipJsonSchema[Meta | None] = None

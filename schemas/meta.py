@@ -1,0 +1,22 @@
+"""What the library, not the model, records about how a brief was made."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Meta(BaseModel):
+    """Provenance and cost of one brief."""
+
+    provider: str = Field(description='The provider, e.g. "embedded", "openai", "anthropic".')
+    model: str = Field(description="The model as the provider names it.")
+    prompt: str = Field(description="Name of the prompt template.")
+    prompt_sha256: str = Field(description="sha256 of the prompt template files.")
+    schema_name: str = Field(description="Name of the output schema.")
+    schema_version: str = Field(description="Version of the output schema.")
+    prompt_tokens: int = Field(description="Prompt tokens over every attempt.")
+    completion_tokens: int = Field(description="Completion tokens over every attempt.")
+    cost_usd: float | None = Field(description="Cost from litellm's local price table; null if unknown.")
+    latency_s: float = Field(description="Wall-clock seconds for the whole request, re-asks included.")
+    retries: int = Field(description="Re-asks after output that failed validation.")
+    source_sha256: str = Field(description="sha256 of the source text (UTF-8).")

@@ -1,0 +1,48 @@
+"""summarizer: typed, evidence-quoting briefs of meetings and diplomatic talks.
+
+The public API is re-exported here and imported on first use, so that importing the package
+(and running ``summarizer --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from summarizer.config import Settings, load_settings
+    from summarizer.core import Summarizer, asummarize, summarize
+    from summarizer.errors import (
+        ConfigError,
+        InputError,
+        OutputValidationError,
+        ProviderError,
+        SummarizerError,
+    )
+    from summarizer.schemas import TONE_MAP, Brief, Meta
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Settings": "summarizer.config",
+    "load_settings": "summarizer.config",
+    "Summarizer": "summarizer.core",
+    "summarize": "summarizer.core",
+    "asummarize": "summarizer.core",
+    "SummarizerError": "summarizer.errors",
+    "ConfigError": "summarizer.errors",
+    "InputError": "summarizer.errors",
+    "ProviderError": "summarizer.errors",
+    "OutputValidationError": "summarizer.errors",
+    "Brief": "summarizer.schemas",
+    "Meta": "summarizer.schemas",
+    "TONE_MAP": "summarizer.schemas",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'summarizer' has no attribute {name!r}")

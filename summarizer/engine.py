@@ -1,0 +1,339 @@
+"""The one module that imports instructor and litellm.
+
+It resolves the configured model into a request target, calls it through instructor over
+litellm (validation and re-asks by instructor, providers by litellm), counts tokens and cost,
+and maps their failures onto the SummarizerError family.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from summarizer import embedded
+from summarizer.config import Settings, mask_url, user_cache_dir
+from summarizer.errors import (
+    ConfigError,
+    InputError,
+    OutputValidationError,
+    ProviderError,
+    SummarizerError,
+)
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+Messages = list[dict[str, str]]
+
+
+@cache
+def _litellm() -> ModuleType:
+    # litellm fetches its price map from the network at import unless told not to.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.drop_params = True
+    litellm.telemetry = False
+    return litellm
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where requests go, and how the brief's meta names it."""
+
+    model: str  # litellm model string
+    provider: str
+    model_name: str
+    api_base: str | None
+    api_key: str | None
+    mode: str  # json_schema | tools | json | md_json
+    context_tokens: int | None  # known context window, for the length check
+
+    def count_tokens(self, messages: Messages) -> int | None:
+        """Tokens of the prompt, where the model's tokenizer is known."""
+        if self.provider == "embedded":
+            rt = embedded.current()
+            return sum(rt.count_tokens(m["content"]) + 4 for m in messages) if rt else None
+        try:
+            return int(_litellm().token_counter(model=self.model, messages=messages))
+        except Exception:  # noqa: BLE001 - an unknown tokenizer only skips the pre-check
+            return None
+
+
+def resolve_target(settings: Settings) -> Target:
+    """Check the configured model, key and endpoint, and load the embedded model if chosen."""
+    if settings.is_embedded:
+        rt = embedded.runtime(user_cache_dir(), settings.context_size, settings.threads)
+        return Target(
+            model=f"openai/{embedded.MODEL_NAME}",
+            provider="embedded",
+            model_name=embedded.MODEL_NAME,
+            api_base=rt.api_base,
+            api_key="embedded",  # the loopback server checks no key; the SDK wants one
+            mode="json_schema" if settings.mode == "auto" else settings.mode,
+            context_tokens=settings.context_size,
+        )
+    litellm = _litellm()
+    try:
+        model_name, provider, _, _ = litellm.get_llm_provider(settings.model, api_base=settings.api_base)
+    except Exception as e:  # noqa: BLE001 - litellm raises BadRequestError and others here
+        raise ConfigError(
+            f"unknown model {settings.model!r}: write it as 'provider/model', e.g. 'openai/gpt-4o-mini'"
+        ) from e
+    api_key = _api_key(settings, provider)
+    try:
+        context_tokens = litellm.get_model_info(settings.model).get("max_input_tokens")
+    except Exception:  # noqa: BLE001 - models missing from the price table have no known window
+        context_tokens = None
+    return Target(
+        model=settings.model,
+        provider=provider,
+        model_name=model_name,
+        api_base=settings.api_base,
+        api_key=api_key,
+        mode="tools" if settings.mode == "auto" else settings.mode,
+        context_tokens=context_tokens,
+    )
+
+
+def _api_key(settings: Settings, provider: str) -> str | None:
+    if settings.api_key_env:
+        key = os.environ.get(settings.api_key_env)
+        if not key:
+            raise ConfigError(
+                f"{settings.api_key_env} is not set: it should hold the API key for {provider} (api_key_env)"
+            )
+        return key
+    status = _litellm().validate_environment(model=settings.model)
+    missing = [k for k in status.get("missing_keys", []) if "KEY" in k or "TOKEN" in k]
+    if not missing:
+        return None
+    if settings.api_base:
+        # A self-hosted OpenAI-compatible server usually wants no key, but the SDK needs one.
+        return "no-key"
+    raise ConfigError(f"no API key for {provider}: set {' or '.join(missing)} (or name another variable in api_key_env)")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A validated output and what it cost."""
+
+    output: BaseModel
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    attempts: int
+
+
+class Engine:
+    """Calls one target through instructor, keeping its clients for reuse."""
+
+    def __init__(self, settings: Settings, target: Target):
+        self.settings = settings
+        self.target = target
+        self._sync: Any = None
+        self._async: Any = None
+
+    def _mode(self) -> Any:
+        import instructor
+
+        return {
+            "json_schema": instructor.Mode.JSON_SCHEMA,
+            "tools": instructor.Mode.TOOLS,
+            "json": instructor.Mode.JSON,
+            "md_json": instructor.Mode.MD_JSON,
+        }[self.target.mode]
+
+    def check_length(self, messages: Messages) -> None:
+        """Raise InputError when the prompt and the output budget exceed the context window."""
+        window = self.target.context_tokens
+        if not window:
+            return
+        tokens = self.target.count_tokens(messages)
+        if tokens is not None and tokens + self.settings.max_tokens > window:
+            raise InputError(
+                f"document too long: the prompt is {tokens:,} tokens and the output may take"
+                f" {self.settings.max_tokens:,}, over the model's {window:,}-token context"
+            )
+
+    def _kwargs(self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]) -> dict[str, Any]:
+        t = self.target
+        kwargs: dict[str, Any] = {
+            "model": t.model,
+            "messages": messages,
+            "response_model": response_model,
+            "max_retries": self.settings.max_retries,
+            "context": context,
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_tokens,
+            "timeout": self.settings.timeout,
+        }
+        if t.api_base:
+            kwargs["api_base"] = t.api_base
+        if t.api_key:
+            kwargs["api_key"] = t.api_key
+        return kwargs
+
+    def warm(self, messages: Messages) -> None:
+        """Let the embedded model reuse its saved state for the system prompt."""
+        rt = embedded.current()
+        if self.target.provider == "embedded" and rt is not None and messages[0]["role"] == "system":
+            rt.warm_prefix(messages[0]["content"])
+
+    def complete(self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]) -> Completion:
+        """Ask for ``response_model``; instructor validates and re-asks."""
+        import instructor
+
+        if self._sync is None:
+            self._sync = instructor.from_litellm(_litellm().completion, mode=self._mode())
+        counter = _AttemptCounter()
+        with self._errors(counter):
+            output = self._sync.create(**self._kwargs(messages, response_model, context), hooks=counter.hooks())
+        return self._completion(output, counter)
+
+    async def acomplete(
+        self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]
+    ) -> Completion:
+        """Async twin of :meth:`complete`."""
+        import instructor
+
+        if self._async is None:
+            self._async = instructor.from_litellm(_litellm().acompletion, mode=self._mode())
+        counter = _AttemptCounter()
+        with self._errors(counter):
+            output = await self._async.create(
+                **self._kwargs(messages, response_model, context), hooks=counter.hooks()
+            )
+        return self._completion(output, counter)
+
+    def _completion(self, output: BaseModel, counter: _AttemptCounter) -> Completion:
+        usage = getattr(output, "_total_usage", None) or getattr(
+            getattr(output, "_raw_response", None), "usage", None
+        )
+        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        return Completion(
+            output=output,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=self._cost(prompt_tokens, completion_tokens),
+            attempts=max(counter.attempts, 1),
+        )
+
+    def _cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        if self.target.provider == "embedded":
+            return 0.0
+        try:
+            prompt_cost, completion_cost = _litellm().cost_per_token(
+                model=self.target.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+            )
+        except Exception:  # noqa: BLE001 - a model missing from the price table has no known cost
+            return None
+        return float(prompt_cost + completion_cost)
+
+    @contextlib.contextmanager
+    def _errors(self, counter: _AttemptCounter) -> Iterator[None]:
+        """Map litellm and instructor failures onto the SummarizerError family."""
+        from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+
+        try:
+            yield
+        except SummarizerError:
+            raise
+        except IncompleteOutputException as e:
+            raise OutputValidationError(
+                f"the model's output was cut off at max_tokens={self.settings.max_tokens}",
+                attempts=max(counter.attempts, 1),
+            ) from e
+        except InstructorRetryException as e:
+            cause = e.__cause__
+            if cause is not None and self._is_provider_error(cause):
+                raise self._provider_error(cause) from e
+            if isinstance(cause, IncompleteOutputException):
+                raise OutputValidationError(
+                    f"the model's output was cut off at max_tokens={self.settings.max_tokens}",
+                    attempts=e.n_attempts,
+                ) from e
+            raise OutputValidationError(
+                f"the model's output was still invalid after {e.n_attempts} attempts: {self._clean(str(cause or e))}",
+                attempts=e.n_attempts,
+            ) from e
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            if self._is_provider_error(e):
+                raise self._provider_error(e) from e
+            raise
+
+    @staticmethod
+    def _is_provider_error(e: BaseException) -> bool:
+        import openai
+
+        return isinstance(e, openai.OpenAIError)
+
+    def _provider_error(self, e: BaseException) -> SummarizerError:
+        litellm = _litellm()
+        t = self.target
+        where = f"{t.provider} at {mask_url(t.api_base)}" if t.api_base and t.provider != "embedded" else t.provider
+        status = getattr(e, "status_code", None)
+        detail = self._clean(getattr(e, "message", None) or str(e))
+        if isinstance(e, litellm.ContextWindowExceededError):
+            return InputError(f"document too long for {t.model_name}'s context window: {detail}")
+        if isinstance(e, litellm.AuthenticationError):
+            var = self.settings.api_key_env or "the provider's API key variable"
+            return ProviderError(f"{where} rejected the API key (HTTP 401): check {var}", provider=t.provider, status=401)
+        if _is_connection_error(e) or status is None:
+            return ProviderError(f"cannot reach {where}: {detail}", provider=t.provider, status=None)
+        if isinstance(e, litellm.NotFoundError):
+            return ProviderError(
+                f"{where} does not know model {t.model_name!r} (HTTP 404): {detail}", provider=t.provider, status=404
+            )
+        return ProviderError(f"{where} failed (HTTP {status}): {detail}", provider=t.provider, status=status)
+
+    def _clean(self, message: str) -> str:
+        """One line, no secret, no litellm boilerplate."""
+        text = " ".join(message.split())
+        text = re.sub(r"litellm\.\w+: ", "", text)
+        text = re.sub(r"https?://\S+", lambda m: mask_url(m.group(0)), text)
+        if self.target.api_key and len(self.target.api_key) >= 8:
+            text = text.replace(self.target.api_key, "***")
+        return text[:300] + ("..." if len(text) > 300 else "")
+
+
+def _is_connection_error(e: BaseException) -> bool:
+    """Whether the endpoint was never reached (litellm reports some of these as HTTP 500)."""
+    import httpx
+    import openai
+
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, (openai.APIConnectionError, httpx.TransportError, ConnectionError, TimeoutError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "Connection error" in str(e)
+
+
+class _AttemptCounter:
+    """Counts the model calls instructor makes for one request (first try plus re-asks)."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def hooks(self) -> Any:
+        from instructor.v2.core.hooks import Hooks
+
+        hooks = Hooks()
+        hooks.on("completion:kwargs", self._count)
+        return hooks
+
+    def _count(self, *args: Any, **kwargs: Any) -> None:
+        self.attempts += 1

@@ -1,0 +1,81 @@
+"""A briefing note in Markdown, for people to read."""
+
+from __future__ import annotations
+
+from summarizer.schemas.brief import Brief, Commitment
+
+FIRMNESS_HEADINGS = {"firm": "Firm", "expected": "Expected", "possible": "Possible"}
+
+
+def to_markdown(brief: Brief) -> str:
+    """Render a brief as a briefing note: headline, summary, participants, agenda, commitments, tone."""
+    out: list[str] = [f"# {_inline(brief.headline)}", ""]
+    context = [c for c in (brief.context.date, brief.context.place, brief.context.format) if c]
+    if context:
+        out += [f"*{' · '.join(_inline(c) for c in context)}*", ""]
+    out += [_inline(brief.summary), ""]
+
+    out += ["## Participants", ""]
+    if brief.participants:
+        out += ["| Name | Title | Affiliation | Role |", "| --- | --- | --- | --- |"]
+        for p in brief.participants:
+            cells = [p.name, p.title, p.affiliation, p.role]
+            out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    else:
+        out.append("None named.")
+    out.append("")
+
+    out += ["## Agenda", ""]
+    for i, item in enumerate(brief.agenda_items, 1):
+        out += [f"{i}. **{_inline(item.topic)}**: {_inline(item.summary)}", f"   > {_quote(item.evidence)}"]
+    if not brief.agenda_items:
+        out.append("No agenda items identified.")
+    out.append("")
+
+    out += ["## Commitments", ""]
+    if not brief.commitments:
+        out += ["None stated.", ""]
+    for firmness, heading in FIRMNESS_HEADINGS.items():
+        group = [c for c in brief.commitments if c.firmness == firmness]
+        if group:
+            out += [f"### {heading}", ""]
+            out += [line for c in group for line in _commitment(c)]
+            out.append("")
+
+    tone = brief.tone
+    out += ["## Tone", "", f"**{tone.label}**: {_inline(tone.rationale)}", ""]
+    out += [f"- {_inline(s.party)}: {_inline(s.stance)}" for s in tone.stances]
+    if tone.stances:
+        out.append("")
+    out += [f"> {_quote(tone.evidence)}", ""]
+
+    if brief.meta is not None:
+        m = brief.meta
+        out += [
+            "---",
+            f"<sub>{m.provider}/{m.model} · prompt {m.prompt} ({m.prompt_sha256[:12]}) · schema"
+            f" {m.schema_version} · {m.prompt_tokens}+{m.completion_tokens} tokens · {m.latency_s:.1f} s"
+            f" · {m.retries} re-asks</sub>",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def _commitment(c: Commitment) -> list[str]:
+    extra = "".join(
+        [f" (for {_inline(c.beneficiary)})" if c.beneficiary else "", f", by {_inline(c.deadline)}" if c.deadline else ""]
+    )
+    return [f"- **{_inline(c.actor)}**: {_inline(c.action)}{extra}", f"  > {_quote(c.evidence)}"]
+
+
+def _inline(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _cell(text: str | None) -> str:
+    value = _inline(text).replace("|", "\\|")
+    return value or "-"
+
+
+def _quote(text: str) -> str:
+    return f"“{_inline(text)}”"

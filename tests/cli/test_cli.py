@@ -1,0 +1,174 @@
+"""The command line through CliRunner: outputs, exit codes, and one clear line per error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from summarizer.cli import app
+from tests.conftest import SEED
+from tests.stub_server import StubServer
+
+runner = CliRunner()
+
+
+def _stub_args(stub: StubServer) -> list[str]:
+    return ["--model", "openai/stub-model", "--config", str(_config(stub))]
+
+
+def _config(stub: StubServer, extra: str = "") -> Path:
+    path = Path("stub.toml")
+    path.write_text(f'api_base = "{stub.api_base}"\napi_key_env = "STUB_KEY"\n{extra}', encoding="utf-8")
+    return path
+
+
+def _error_line(result: object) -> str:
+    lines = result.stderr.strip().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1, result.stderr  # type: ignore[attr-defined]
+    return lines[0]
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("summarizer 0.")
+
+
+def test_schema_is_valid_json_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert {"participants", "agenda_items", "commitments", "tone", "meta"} <= set(schema["properties"])
+
+
+def test_config_show_lists_sources() -> None:
+    Path("summarizer.toml").write_text('temperature = 0.5\n', encoding="utf-8")
+    result = runner.invoke(app, ["config", "show", "--model", "openai/x"])
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert lines["model"].split()[1:] == ["openai/x", "command", "line"]
+    assert lines["temperature"].split()[1:] == ["0.5", "summarizer.toml"]
+
+
+def test_brief_json_through_a_stub_provider(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "sk-test-0123456789abcdef")
+    result = runner.invoke(app, ["brief", str(SEED), "--format", "json", *_stub_args(stub)])
+    assert result.exit_code == 0, result.stderr
+    brief = json.loads(result.stdout)
+    jsonschema.validate(brief, json.loads(runner.invoke(app, ["schema"]).stdout))
+    assert brief["meta"]["provider"] == "openai"
+    assert brief["meta"]["model"] == "stub-model"
+    (request,) = stub.requests
+    assert request["body"]["model"] == "stub-model"
+    assert request["headers"]["authorization"] == "Bearer sk-test-0123456789abcdef"
+    assert request["body"]["tools"][0]["function"]["name"] == "Brief"  # auto mode: tools for remote models
+
+
+def test_brief_markdown_to_a_file(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    out = Path("note.md")
+    result = runner.invoke(app, ["brief", str(SEED), "-o", str(out), *_stub_args(stub)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert out.read_text(encoding="utf-8").startswith("# Pakistan and US agree to strengthen ties\n")
+    assert [p.name for p in Path(".").iterdir() if p.name.startswith(".note")] == []
+
+
+def test_brief_reads_stdin(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    result = runner.invoke(app, ["brief", "-", *_stub_args(stub)], input="Minister Lopez met Mr Dar in Oslo.")
+    assert result.exit_code == 0, result.stderr
+    assert "Minister Lopez met Mr Dar in Oslo." in stub.requests[0]["body"]["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"   \n\n", "is empty"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00", "binary"),
+    ],
+)
+def test_bad_documents_exit_2(tmp_path: Path, content: bytes, message: str) -> None:
+    doc = tmp_path / "doc"
+    doc.write_bytes(content)
+    out = Path("out.md")
+    result = runner.invoke(app, ["brief", str(doc), "-o", str(out)])
+    assert result.exit_code == 2
+    assert message in _error_line(result)
+    assert not out.exists()
+
+
+def test_missing_path_and_directory_exit_2(tmp_path: Path) -> None:
+    assert "no such file" in _error_line(runner.invoke(app, ["brief", str(tmp_path / "nope.txt")]))
+    result = runner.invoke(app, ["brief", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is a directory" in _error_line(result)
+
+
+def test_unknown_model_exits_3() -> None:
+    result = runner.invoke(app, ["brief", str(SEED), "--model", "no-such-model"])
+    assert result.exit_code == 3
+    assert "unknown model 'no-such-model'" in _error_line(result)
+
+
+def test_missing_api_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    result = runner.invoke(app, ["brief", str(SEED), "--model", "anthropic/claude-3-5-haiku-latest"])
+    assert result.exit_code == 3
+    assert "ANTHROPIC_API_KEY" in _error_line(result)
+
+
+def test_missing_named_key_variable(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STUB_KEY", raising=False)
+    result = runner.invoke(app, ["brief", str(SEED), *_stub_args(stub)])
+    assert result.exit_code == 3
+    assert "STUB_KEY is not set" in _error_line(result)
+
+
+def test_unreachable_api_base_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path("dead.toml").write_text('api_base = "http://127.0.0.1:9/v1"\nmax_retries = 0\ntimeout = 5\n')
+    out = Path("out.json")
+    result = runner.invoke(app, ["brief", str(SEED), "--model", "openai/x", "--config", "dead.toml", "-o", str(out)])
+    assert result.exit_code == 4
+    assert "cannot reach openai at http://127.0.0.1:9/v1" in _error_line(result)
+    assert not out.exists()
+
+
+def test_provider_error_status_exits_4_without_leaking_the_key(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "sk-very-secret-0123456789")
+    stub.behaviour.status = 500
+    result = runner.invoke(app, ["brief", str(SEED), *_stub_args(stub)])
+    assert result.exit_code == 4
+    line = _error_line(result)
+    assert "HTTP 500" in line
+    assert "sk-very-secret" not in result.stderr + result.stdout
+
+
+def test_garbage_output_exits_5_after_retries(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    stub.behaviour.garbage = True
+    out = Path("out.json")
+    result = runner.invoke(app, ["brief", str(SEED), *_stub_args(stub), "-o", str(out)])
+    assert result.exit_code == 5
+    assert "still invalid after 3 attempts" in _error_line(result)
+    assert len(stub.requests) == 3  # the first try and max_retries=2 re-asks
+    assert not out.exists()
+
+
+def test_document_too_long_names_the_limit(stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    doc = tmp_path / "long.txt"
+    doc.write_text("The delegates discussed fishing rights at length. " * 20_000, encoding="utf-8")
+    config = _config(stub)
+    result = runner.invoke(app, ["brief", str(doc), "--model", "openai/gpt-4o-mini", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "over the model's 128,000-token context" in _error_line(result)
+    assert stub.requests == []

@@ -1,0 +1,84 @@
+"""Shared fixtures: config isolation, the loopback stub, and vcrpy cassettes of the embedded model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.stub_server import StubServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "pakistan-us-talks.txt"
+
+# Cassettes replay the embedded model as served on its OpenAI-compatible loopback endpoint:
+# the same litellm path a self-hosted server takes. The model name is part of the matched body.
+RECORDED_MODEL = "openai/qwen2.5-coder-1.5b-instruct-q4_k_m"
+REPLAY_API_BASE = "http://127.0.0.1:9/v1"  # never reached: replays are matched by path and body
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No user config, no SUMMARIZER_* variables, and a clean working directory."""
+    for name in list(__import__("os").environ):
+        if name.startswith("SUMMARIZER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.fixture
+def stub() -> Iterator[StubServer]:
+    with StubServer() as server:
+        yield server
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+def _json_body(r1: Any, r2: Any) -> None:
+    def load(body: Any) -> Any:
+        if body is None:
+            return None
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+
+    assert load(r1.body) == load(r2.body), "request bodies differ: re-record the cassettes"
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    vcr.register_matcher("json_body", _json_body)
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "match_on": ["method", "path", "json_body"],
+        "filter_headers": ["authorization", "api-key", "x-api-key", "cookie"],
+        "decode_compressed_response": True,
+        # A test whose requests were not all replayed fails (pytest-recording's default is laxer).
+        "allow_playback_repeats": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def recorded_api_base(request: pytest.FixtureRequest) -> str:
+    """The embedded model's loopback endpoint when recording; a dummy address when replaying."""
+    if request.config.getoption("--record-mode") in (None, "none"):
+        return REPLAY_API_BASE
+    from summarizer import embedded
+    from summarizer.config import user_cache_dir
+
+    return embedded.runtime(user_cache_dir(), 32768, 0).api_base

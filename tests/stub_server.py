@@ -1,0 +1,140 @@
+"""An OpenAI-compatible stub server on loopback, for provider and failure tests.
+
+It answers ``POST /v1/chat/completions`` with a fixed brief, in the shape the request asks
+for (a tool call for tools mode, message content otherwise), records every request, and can
+be told to fail: an HTTP status, a garbage answer, or a delay.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+STUB_BRIEF: dict[str, Any] = {
+    "context": {"date": "yesterday", "place": "Islamabad", "format": "bilateral talks"},
+    "participants": [
+        {
+            "evidence": "Acting Under Secretary of State for Political Affairs, John Bass",
+            "name": "John Bass",
+            "title": "Acting Under Secretary of State for Political Affairs",
+            "affiliation": "United States",
+            "kind": "person",
+            "role": "led the US delegation",
+        },
+        {
+            "evidence": "Foreign Secretary Amna Baloch",
+            "name": "Amna Baloch",
+            "title": "Foreign Secretary",
+            "affiliation": "Pakistan",
+            "kind": "person",
+            "role": "host",
+        },
+    ],
+    "agenda_items": [
+        {"topic": "trade", "evidence": "including trade, energy", "summary": "Trade was discussed."}
+    ],
+    "commitments": [
+        {
+            "evidence": "both sides agreed to strengthen ties and enhance cooperation",
+            "actor": "Pakistan and the United States",
+            "action": "strengthen ties and enhance cooperation",
+            "beneficiary": None,
+            "firmness": "firm",
+            "deadline": None,
+        }
+    ],
+    "tone": {
+        "evidence": "a renewed drive towards strengthening bilateral relations",
+        "label": "cooperative",
+        "stances": [],
+        "rationale": "Both sides sought closer ties.",
+    },
+    "summary": "US and Pakistani officials met in Islamabad and agreed to strengthen ties.",
+    "headline": "Pakistan and US agree to strengthen ties",
+}
+
+
+@dataclass
+class Behaviour:
+    """What the stub does with the next requests."""
+
+    status: int = 200  # an error status to answer with instead of a brief
+    garbage: bool = False  # answer 200 with content that is not the schema
+    delay: float = 0.0
+    brief: dict[str, Any] = field(default_factory=lambda: dict(STUB_BRIEF))
+
+
+class StubServer:
+    """Start with ``with StubServer() as stub:``; ``stub.api_base`` is the URL to configure."""
+
+    def __init__(self) -> None:
+        self.behaviour = Behaviour()
+        self.requests: list[dict[str, Any]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                stub.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                b = stub.behaviour
+                if b.delay:
+                    time.sleep(b.delay)
+                if b.status != 200:
+                    self._send(b.status, {"error": {"message": f"stub error {b.status}", "type": "stub", "code": b.status}})
+                    return
+                content = "this is not json {" if b.garbage else json.dumps(b.brief)
+                self._send(200, _completion(body, content))
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def api_base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> StubServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _completion(request: dict[str, Any], content: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    tools = request.get("tools")
+    if tools:
+        name = tools[0]["function"]["name"]
+        message = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "call_stub", "type": "function", "function": {"name": name, "arguments": content}}
+            ],
+        }
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": 0,
+        "model": request.get("model", "stub"),
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tools else "stop"}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+    }

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from summarizer.config import describe_settings, load_settings, mask_url, user_config_path
+from summarizer.errors import ConfigError
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_use_the_embedded_model() -> None:
+    settings = load_settings()
+    assert settings.model == "embedded"
+    assert settings.is_embedded
+    assert settings.schema == "brief"
+
+
+def test_precedence_flags_over_env_over_local_over_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(user_config_path(), 'model = "user/m"\nprompt = "user-prompt"\ntemperature = 0.1\nmax_tokens = 11\n')
+    _write(Path("summarizer.toml"), 'model = "local/m"\nprompt = "local-prompt"\ntemperature = 0.2\n')
+    monkeypatch.setenv("SUMMARIZER_MODEL", "env/m")
+    monkeypatch.setenv("SUMMARIZER_PROMPT", "env-prompt")
+
+    settings = load_settings({"model": "flag/m", "schema": None})
+
+    assert settings.model == "flag/m"  # flag beats env
+    assert settings.prompt == "env-prompt"  # env beats ./summarizer.toml
+    assert settings.temperature == 0.2  # ./summarizer.toml beats the user file
+    assert settings.max_tokens == 11  # the user file beats the default
+    assert settings.timeout == 600.0  # default
+
+
+def test_explicit_config_file_replaces_local_one(tmp_path: Path) -> None:
+    _write(Path("summarizer.toml"), 'model = "local/m"\n')
+    other = _write(tmp_path / "other.toml", 'model = "other/m"\n')
+    assert load_settings(config_file=other).model == "other/m"
+
+
+def test_show_names_the_source_of_every_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(Path("summarizer.toml"), 'temperature = 0.3\napi_base = "https://user:hunter2@llm.example/v1"\n')
+    monkeypatch.setenv("SUMMARIZER_PROMPT", "mine")
+    monkeypatch.setenv("SUMMARIZER_API_KEY_ENV", "MY_KEY")
+    monkeypatch.setenv("MY_KEY", "sk-secret-value-123456")
+    rows = {key: (value, origin) for key, value, origin in describe_settings({"model": "openai/x"})}
+    assert rows["model"] == ("openai/x", "command line")
+    assert rows["prompt"] == ("mine", "environment")
+    assert rows["temperature"] == ("0.3", "summarizer.toml")
+    assert rows["max_tokens"][1] == "default"
+    assert rows["api_key_env"] == ("MY_KEY (set)", "environment")
+    assert rows["api_base"][0] == "https://***@llm.example/v1"
+    assert "hunter2" not in str(rows) and "sk-secret" not in str(rows)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('modle = "x"\n', "unknown key 'modle'"),
+        ("temperature = 9\n", "temperature"),
+        ("model = \n", "cannot parse"),
+        ('mode = "telepathy"\n', "mode"),
+    ],
+)
+def test_bad_config_files_raise_config_error(toml: str, message: str) -> None:
+    _write(Path("summarizer.toml"), toml)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_missing_explicit_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(config_file=tmp_path / "nope.toml")
+
+
+def test_mask_url_keeps_urls_without_credentials() -> None:
+    assert mask_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
+    assert mask_url("https://a:b@h/x") == "https://***@h/x"

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+
+from summarizer.render import to_markdown
+from summarizer.schemas import Brief, Meta
+from tests.stub_server import STUB_BRIEF
+
+
+def _brief(**changes: object) -> Brief:
+    data = json.loads(json.dumps(STUB_BRIEF))
+    data.update(changes)
+    return Brief.model_validate(data)
+
+
+def test_briefing_note_sections_in_reading_order() -> None:
+    md = to_markdown(_brief())
+    heads = [line for line in md.splitlines() if line.startswith("#")]
+    assert heads == [
+        "# Pakistan and US agree to strengthen ties",
+        "## Participants",
+        "## Agenda",
+        "## Commitments",
+        "### Firm",
+        "## Tone",
+    ]
+    assert "| John Bass | Acting Under Secretary of State for Political Affairs | United States | led the US delegation |" in md
+    assert "> “both sides agreed to strengthen ties and enhance cooperation”" in md
+    assert "**cooperative**: Both sides sought closer ties." in md
+
+
+def test_commitments_grouped_by_firmness() -> None:
+    base = STUB_BRIEF["commitments"][0]
+    commitments = [
+        {**base, "actor": "A", "firmness": "possible"},
+        {**base, "actor": "B", "firmness": "firm"},
+        {**base, "actor": "C", "firmness": "expected"},
+    ]
+    md = to_markdown(_brief(commitments=commitments))
+    assert md.index("### Firm") < md.index("**B**") < md.index("### Expected") < md.index("**C**")
+    assert md.index("### Possible") < md.index("**A**")
+
+
+def test_table_cells_escape_pipes_and_blank_values() -> None:
+    people = [{**STUB_BRIEF["participants"][0], "name": "A|B", "title": "", "role": None}]
+    md = to_markdown(_brief(participants=people))
+    assert "| A\\|B | - | United States | - |" in md
+
+
+def test_empty_lists_are_said_not_hidden() -> None:
+    md = to_markdown(_brief(participants=[], agenda_items=[], commitments=[]))
+    assert "None named." in md and "No agenda items identified." in md and "None stated." in md
+
+
+def test_meta_footer() -> None:
+    meta = Meta(
+        provider="embedded", model="m", prompt="brief", prompt_sha256="a" * 64, schema_name="brief",
+        schema_version="brief/1", prompt_tokens=10, completion_tokens=5, cost_usd=0.0, latency_s=1.25,
+        retries=1, source_sha256="b" * 64,
+    )
+    md = to_markdown(_brief().model_copy(update={"meta": meta}))
+    assert "embedded/m · prompt brief (aaaaaaaaaaaa) · schema brief/1 · 10+5 tokens · 1.2 s · 1 re-asks" in md

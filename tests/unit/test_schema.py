@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from summarizer.errors import ConfigError
+from summarizer.schemas import TONE_MAP, Brief, get_schema, output_json_schema, schema_version
+from summarizer.schemas.brief import ToneLabel
+
+
+def _walk(node: Any) -> list[dict[str, Any]]:
+    found = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found += _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _walk(value)
+    return found
+
+
+def test_every_list_the_model_writes_is_bounded() -> None:
+    arrays = [n for n in _walk(Brief.model_json_schema()) if n.get("type") == "array"]
+    assert arrays, "the brief has lists"
+    assert all("maxItems" in a for a in arrays)
+
+
+def test_every_string_the_model_writes_is_bounded() -> None:
+    strings = [n for n in _walk(Brief.model_json_schema()) if n.get("type") == "string" and "enum" not in n]
+    assert strings and all("maxLength" in s for s in strings)
+
+
+def test_meta_is_hidden_from_the_model_but_in_the_output_schema() -> None:
+    assert "meta" not in Brief.model_json_schema()["properties"]
+    out = output_json_schema(Brief)
+    assert "meta" in out["properties"]
+    assert "prompt_sha256" in out["$defs"]["Meta"]["properties"]
+
+
+def test_items_carry_evidence_and_grounded_fields_come_before_prose() -> None:
+    schema = Brief.model_json_schema()
+    defs = schema["$defs"]
+    for name in ("Participant", "AgendaItem", "Commitment", "Tone"):
+        assert "evidence" in defs[name]["required"], name
+    order = list(schema["properties"])
+    assert order.index("participants") < order.index("summary") < order.index("headline")
+    participant = list(defs["Participant"]["properties"])
+    assert participant.index("name") < participant.index("role")
+
+
+def test_tone_map_covers_every_label() -> None:
+    labels = set(ToneLabel.__args__)  # type: ignore[attr-defined]
+    assert set(TONE_MAP) == labels
+    assert set(TONE_MAP.values()) == {"cooperative", "neutral", "conflictual"}
+
+
+def test_seed_like_brief_validates_and_round_trips() -> None:
+    from tests.stub_server import STUB_BRIEF
+
+    brief = Brief.model_validate(STUB_BRIEF)
+    assert Brief.model_validate_json(brief.model_dump_json()) == brief
+
+
+def test_invalid_firmness_is_rejected() -> None:
+    from tests.stub_server import STUB_BRIEF
+
+    bad = json.loads(json.dumps(STUB_BRIEF))
+    bad["commitments"][0]["firmness"] = "definitely"
+    with pytest.raises(ValueError, match="firmness"):
+        Brief.model_validate(bad)
+
+
+class CustomNote(BaseModel):
+    topic: str
+
+
+def test_custom_schema_by_import_path() -> None:
+    assert get_schema("tests.unit.test_schema:CustomNote") is CustomNote
+    assert schema_version(CustomNote) == "custom"
+    assert schema_version(Brief) == "brief/1"
+
+
+@pytest.mark.parametrize("name", ["nope", "tests.unit.test_schema:Missing", "json:dumps"])
+def test_unknown_schemas_raise_config_error(name: str) -> None:
+    with pytest.raises(ConfigError):
+        get_schema(name)
