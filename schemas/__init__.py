@@ -13,7 +13,16 @@ from summarizer.schemas.meta import Meta
 
 SCHEMAS: dict[str, type[BaseModel]] = {"brief": Brief}
 
-__all__ = ["SCHEMAS", "SCHEMA_VERSION", "TONE_MAP", "Brief", "Meta", "get_schema", "output_json_schema", "schema_version"]
+__all__ = [
+    "SCHEMAS",
+    "SCHEMA_VERSION",
+    "TONE_MAP",
+    "Brief",
+    "Meta",
+    "get_schema",
+    "output_json_schema",
+    "schema_version",
+]
 
 
 def get_schema(name: str) -> type[BaseModel]:

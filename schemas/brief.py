@@ -20,7 +20,8 @@ Evidence = Annotated[
     Field(
         min_length=2,
         max_length=200,
-        description="The words of the document that show this item, copied exactly: a phrase, at most one sentence.",
+        description="The words of the document that show this item, copied exactly:"
+        " a phrase, at most one sentence.",
     ),
 ]
 Short = Annotated[str, Field(max_length=120)]
@@ -44,7 +45,7 @@ class _Item(BaseModel):
 class MeetingContext(_Item):
     """When, where and how the meeting took place."""
 
-    date: Short | None = Field(None, description="As written, e.g. \"yesterday\"; null if not stated.")
+    date: Short | None = Field(None, description='As written, e.g. "yesterday"; null if not stated.')
     place: Short | None = Field(None, description="City or venue as written; null if not stated.")
     format: Short | None = Field(
         None, description='A few words, e.g. "bilateral talks", "phone call", "committee hearing".'
@@ -64,7 +65,8 @@ class Participant(_Item):
         description='Their title or office, copied from the evidence, e.g. "Deputy Minister"; "" if none.'
     )
     affiliation: Short = Field(
-        description='The country or organisation they represent, e.g. "Chile"; "" if the document does not say.'
+        description='The country or organisation they represent, e.g. "Chile";'
+        ' "" if the document does not say.'
     )
     kind: Literal["person", "body"] = Field(description="person, or body for a state or organisation.")
     role: Short | None = Field(None, description='Their part in a few words, e.g. "led the delegation".')
@@ -77,8 +79,8 @@ class AgendaItem(_Item):
         description='A label of one to four words, e.g. "fishing rights".'
     )
     evidence: Evidence
-    summary: Annotated[str, Field(max_length=300)] = Field(
-        description="One short sentence on what was said about it."
+    summary: Annotated[str, Field(max_length=160)] = Field(
+        description="What was said about it, in at most 15 words; do not repeat the evidence."
     )
 
 
@@ -87,8 +89,8 @@ class Commitment(_Item):
 
     evidence: Evidence
     actor: Short = Field(
-        description='The party that undertook it, as the document names it; for a joint undertaking'
-        ' name both, e.g. "France and Chile".'
+        description='The side that undertook it: a country or organisation named in full, e.g. "France",'
+        ' or both sides by name, e.g. "Chile and France".'
     )
     action: Annotated[str, Field(max_length=200)] = Field(
         description='A short verb phrase, e.g. "fund the new port".'
@@ -119,7 +121,7 @@ class Tone(_Item):
     stances: Annotated[list[PartyStance], Field(max_length=3)] = Field(
         default_factory=list, description="Each party's stance, where the document shows one."
     )
-    rationale: Annotated[str, Field(max_length=300)] = Field(description="One sentence: why this label.")
+    rationale: Annotated[str, Field(max_length=200)] = Field(description="At most 20 words: why this label.")
 
 
 class Brief(_Item):
@@ -136,7 +138,7 @@ class Brief(_Item):
         description="Every undertaking, expectation or possibility stated; empty if none."
     )
     tone: Tone
-    summary: Annotated[str, Field(max_length=1000)] = Field(
+    summary: Annotated[str, Field(max_length=600)] = Field(
         description="Neutral, at most 60 words: who met, about what, with what result."
     )
     headline: Annotated[str, Field(max_length=120)] = Field(description="At most 12 words.")

@@ -39,7 +39,22 @@ _EXPORTS = {
     "TONE_MAP": "summarizer.schemas",
 }
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [
+    "TONE_MAP",
+    "Brief",
+    "ConfigError",
+    "InputError",
+    "Meta",
+    "OutputValidationError",
+    "ProviderError",
+    "Settings",
+    "Summarizer",
+    "SummarizerError",
+    "__version__",
+    "asummarize",
+    "load_settings",
+    "summarize",
+]
 
 
 def __getattr__(name: str) -> Any:

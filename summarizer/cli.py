@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 import tempfile
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130
 _state: dict[str, bool] = {"debug": False}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     md = "md"
     json = "json"
 
@@ -36,9 +36,7 @@ class Format(str, Enum):
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="TOML config file to use instead of ./summarizer.toml.")
 ]
-ModelOpt = Annotated[
-    str | None, typer.Option("--model", "-m", help='litellm model string, or "embedded".')
-]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help='litellm model string, or "embedded".')]
 
 
 def _version(value: bool) -> None:
@@ -70,7 +68,9 @@ def brief(
     ] = None,
     model: ModelOpt = None,
     prompt: Annotated[str | None, typer.Option("--prompt", help="Prompt template name.")] = None,
-    schema: Annotated[str | None, typer.Option("--schema", help="Schema name or package.module:Model.")] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="Schema name or package.module:Model.")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Write a briefing note for one document."""
@@ -93,7 +93,9 @@ def brief(
 
 @app.command("schema")
 def schema_command(
-    schema: Annotated[str | None, typer.Option("--schema", help="Schema name or package.module:Model.")] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="Schema name or package.module:Model.")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Print the JSON Schema of the brief (what `brief --format json` writes)."""
@@ -151,9 +153,9 @@ class _errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         if exc is None or isinstance(exc, (typer.Exit, typer.Abort, SystemExit)):
-            return False
+            return
         from summarizer.errors import SummarizerError
 
         if _state["debug"]:

@@ -61,7 +61,6 @@ with warnings.catch_warnings():
             extra="forbid",
             validate_default=True,
             frozen=True,
-
         )
 
         model: str = Field(
@@ -82,9 +81,7 @@ with warnings.catch_warnings():
             2048, gt=0, description="Upper bound on the tokens the model may write for one brief."
         )
         timeout: float = Field(600.0, gt=0, description="Seconds to wait for one model call.")
-        max_retries: int = Field(
-            2, ge=0, le=10, description="Re-asks after output that fails validation."
-        )
+        max_retries: int = Field(2, ge=0, le=10, description="Re-asks after output that fails validation.")
         mode: Mode = Field(
             "auto",
             description="How instructor asks for structured output: json_schema (constrained decoding),"
@@ -130,9 +127,7 @@ def _config_files() -> list[tuple[str, Path]]:
     return [(str(local), local), ("user config " + str(user_config_path()), user_config_path())]
 
 
-def load_settings(
-    overrides: dict[str, Any] | None = None, *, config_file: Path | None = None
-) -> Settings:
+def load_settings(overrides: dict[str, Any] | None = None, *, config_file: Path | None = None) -> Settings:
     """Build settings from every source.
 
     Args:

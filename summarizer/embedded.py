@@ -38,7 +38,9 @@ def _part_file(package: str) -> Path:
     try:
         dist = metadata.distribution(package)
     except metadata.PackageNotFoundError as e:
-        raise ConfigError(f"the embedded model is not installed ({package} is missing): {INSTALL_HINT}") from e
+        raise ConfigError(
+            f"the embedded model is not installed ({package} is missing): {INSTALL_HINT}"
+        ) from e
     if dist.version != PART_VERSION:
         raise ConfigError(f"{package} is version {dist.version}, expected {PART_VERSION}: {INSTALL_HINT}")
     data = [f for f in dist.files or [] if f.suffix == ".bin"]
@@ -102,7 +104,9 @@ class EmbeddedRuntime:
         except ImportError as e:
             raise ConfigError(f"the embedded runtime (xllamacpp) is not installed: {INSTALL_HINT}") from e
         if options.model_path.stat().st_size != MODEL_SIZE:
-            raise ConfigError(f"the embedded model at {options.model_path} is corrupt: delete it to rebuild it")
+            raise ConfigError(
+                f"the embedded model at {options.model_path} is corrupt: delete it to rebuild it"
+            )
         params = xllamacpp.CommonParams()
         params.model.path = str(options.model_path)
         params.model_alias = MODEL_NAME
@@ -118,7 +122,7 @@ class EmbeddedRuntime:
         self._server = xllamacpp.Server(params)
         self.load_seconds = time.monotonic() - started
         self.options = options
-        self.url = self._server.listening_address
+        self.url: str = str(self._server.listening_address)
         self._warm: set[str] = set()
         self._lock = threading.Lock()
         log.debug("embedded model loaded in %.2f s at %s", self.load_seconds, self.url)
@@ -138,7 +142,9 @@ class EmbeddedRuntime:
         processing it costs more than a short document does. llama.cpp reuses the longest
         cached token prefix, so restoring the saved state lets a fresh process skip it.
         """
-        key = hashlib.sha256(f"{MODEL_SHA256}\0{self.options.context_size}\0{system}".encode()).hexdigest()[:16]
+        key = hashlib.sha256(f"{MODEL_SHA256}\0{self.options.context_size}\0{system}".encode()).hexdigest()[
+            :16
+        ]
         with self._lock:
             if key in self._warm:
                 return

@@ -65,7 +65,7 @@ class Target:
             return sum(rt.count_tokens(m["content"]) + 4 for m in messages) if rt else None
         try:
             return int(_litellm().token_counter(model=self.model, messages=messages))
-        except Exception:  # noqa: BLE001 - an unknown tokenizer only skips the pre-check
+        except Exception:
             return None
 
 
@@ -85,14 +85,14 @@ def resolve_target(settings: Settings) -> Target:
     litellm = _litellm()
     try:
         model_name, provider, _, _ = litellm.get_llm_provider(settings.model, api_base=settings.api_base)
-    except Exception as e:  # noqa: BLE001 - litellm raises BadRequestError and others here
+    except Exception as e:
         raise ConfigError(
             f"unknown model {settings.model!r}: write it as 'provider/model', e.g. 'openai/gpt-4o-mini'"
         ) from e
     api_key = _api_key(settings, provider)
     try:
         context_tokens = litellm.get_model_info(settings.model).get("max_input_tokens")
-    except Exception:  # noqa: BLE001 - models missing from the price table have no known window
+    except Exception:
         context_tokens = None
     return Target(
         model=settings.model,
@@ -120,7 +120,9 @@ def _api_key(settings: Settings, provider: str) -> str | None:
     if settings.api_base:
         # A self-hosted OpenAI-compatible server usually wants no key, but the SDK needs one.
         return "no-key"
-    raise ConfigError(f"no API key for {provider}: set {' or '.join(missing)} (or name another variable in api_key_env)")
+    raise ConfigError(
+        f"no API key for {provider}: set {' or '.join(missing)} (or name another variable in api_key_env)"
+    )
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,9 @@ class Engine:
                 f" {self.settings.max_tokens:,}, over the model's {window:,}-token context"
             )
 
-    def _kwargs(self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]) -> dict[str, Any]:
+    def _kwargs(
+        self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]
+    ) -> dict[str, Any]:
         t = self.target
         kwargs: dict[str, Any] = {
             "model": t.model,
@@ -189,7 +193,9 @@ class Engine:
         if self.target.provider == "embedded" and rt is not None and messages[0]["role"] == "system":
             rt.warm_prefix(messages[0]["content"])
 
-    def complete(self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]) -> Completion:
+    def complete(
+        self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]
+    ) -> Completion:
         """Ask for ``response_model``; instructor validates and re-asks."""
         import instructor
 
@@ -197,7 +203,9 @@ class Engine:
             self._sync = instructor.from_litellm(_litellm().completion, mode=self._mode())
         counter = _AttemptCounter()
         with self._errors(counter):
-            output = self._sync.create(**self._kwargs(messages, response_model, context), hooks=counter.hooks())
+            output = self._sync.create(
+                **self._kwargs(messages, response_model, context), hooks=counter.hooks()
+            )
         return self._completion(output, counter)
 
     async def acomplete(
@@ -236,7 +244,7 @@ class Engine:
             prompt_cost, completion_cost = _litellm().cost_per_token(
                 model=self.target.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
             )
-        except Exception:  # noqa: BLE001 - a model missing from the price table has no known cost
+        except Exception:
             return None
         return float(prompt_cost + completion_cost)
 
@@ -263,8 +271,9 @@ class Engine:
                     f"the model's output was cut off at max_tokens={self.settings.max_tokens}",
                     attempts=e.n_attempts,
                 ) from e
+            detail = self._clean(str(cause or e))
             raise OutputValidationError(
-                f"the model's output was still invalid after {e.n_attempts} attempts: {self._clean(str(cause or e))}",
+                f"the model's output was still invalid after {e.n_attempts} attempts: {detail}",
                 attempts=e.n_attempts,
             ) from e
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -283,19 +292,27 @@ class Engine:
     def _provider_error(self, e: BaseException) -> SummarizerError:
         litellm = _litellm()
         t = self.target
-        where = f"{t.provider} at {mask_url(t.api_base)}" if t.api_base and t.provider != "embedded" else t.provider
+        where = (
+            f"{t.provider} at {mask_url(t.api_base)}"
+            if t.api_base and t.provider != "embedded"
+            else t.provider
+        )
         status = getattr(e, "status_code", None)
         detail = self._clean(getattr(e, "message", None) or str(e))
         if isinstance(e, litellm.ContextWindowExceededError):
             return InputError(f"document too long for {t.model_name}'s context window: {detail}")
         if isinstance(e, litellm.AuthenticationError):
             var = self.settings.api_key_env or "the provider's API key variable"
-            return ProviderError(f"{where} rejected the API key (HTTP 401): check {var}", provider=t.provider, status=401)
+            return ProviderError(
+                f"{where} rejected the API key (HTTP 401): check {var}", provider=t.provider, status=401
+            )
         if _is_connection_error(e) or status is None:
             return ProviderError(f"cannot reach {where}: {detail}", provider=t.provider, status=None)
         if isinstance(e, litellm.NotFoundError):
             return ProviderError(
-                f"{where} does not know model {t.model_name!r} (HTTP 404): {detail}", provider=t.provider, status=404
+                f"{where} does not know model {t.model_name!r} (HTTP 404): {detail}",
+                provider=t.provider,
+                status=404,
             )
         return ProviderError(f"{where} failed (HTTP {status}): {detail}", provider=t.provider, status=status)
 

@@ -81,7 +81,8 @@ def field_guide(schema: type[BaseModel]) -> str:
 
 def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in node:
-        return defs[node["$ref"].rsplit("/", 1)[1]]
+        target: dict[str, Any] = defs[node["$ref"].rsplit("/", 1)[1]]
+        return target
     for choice in node.get("anyOf", []):
         if choice.get("type") != "null":
             return _resolve(choice, defs)

@@ -80,15 +80,24 @@ class StubServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                stub.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                stub.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": body,
+                    }
+                )
                 b = stub.behaviour
                 if b.delay:
                     time.sleep(b.delay)
                 if b.status != 200:
-                    self._send(b.status, {"error": {"message": f"stub error {b.status}", "type": "stub", "code": b.status}})
+                    self._send(
+                        b.status,
+                        {"error": {"message": f"stub error {b.status}", "type": "stub", "code": b.status}},
+                    )
                     return
                 content = "this is not json {" if b.garbage else json.dumps(b.brief)
                 self._send(200, _completion(body, content))

@@ -63,7 +63,10 @@ def to_markdown(brief: Brief) -> str:
 
 def _commitment(c: Commitment) -> list[str]:
     extra = "".join(
-        [f" (for {_inline(c.beneficiary)})" if c.beneficiary else "", f", by {_inline(c.deadline)}" if c.deadline else ""]
+        [
+            f" (for {_inline(c.beneficiary)})" if c.beneficiary else "",
+            f", by {_inline(c.deadline)}" if c.deadline else "",
+        ]
     )
     return [f"- **{_inline(c.actor)}**: {_inline(c.action)}{extra}", f"  > {_quote(c.evidence)}"]
 

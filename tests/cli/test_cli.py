@@ -47,7 +47,7 @@ def test_schema_is_valid_json_schema() -> None:
 
 
 def test_config_show_lists_sources() -> None:
-    Path("summarizer.toml").write_text('temperature = 0.5\n', encoding="utf-8")
+    Path("summarizer.toml").write_text("temperature = 0.5\n", encoding="utf-8")
     result = runner.invoke(app, ["config", "show", "--model", "openai/x"])
     assert result.exit_code == 0
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
@@ -134,7 +134,9 @@ def test_missing_named_key_variable(stub: StubServer, monkeypatch: pytest.Monkey
 def test_unreachable_api_base_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:
     Path("dead.toml").write_text('api_base = "http://127.0.0.1:9/v1"\nmax_retries = 0\ntimeout = 5\n')
     out = Path("out.json")
-    result = runner.invoke(app, ["brief", str(SEED), "--model", "openai/x", "--config", "dead.toml", "-o", str(out)])
+    result = runner.invoke(
+        app, ["brief", str(SEED), "--model", "openai/x", "--config", "dead.toml", "-o", str(out)]
+    )
     assert result.exit_code == 4
     assert "cannot reach openai at http://127.0.0.1:9/v1" in _error_line(result)
     assert not out.exists()
@@ -163,7 +165,9 @@ def test_garbage_output_exits_5_after_retries(stub: StubServer, monkeypatch: pyt
     assert not out.exists()
 
 
-def test_document_too_long_names_the_limit(stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_document_too_long_names_the_limit(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("STUB_KEY", "k" * 20)
     doc = tmp_path / "long.txt"
     doc.write_text("The delegates discussed fishing rights at length. " * 20_000, encoding="utf-8")

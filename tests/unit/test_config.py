@@ -22,7 +22,9 @@ def test_defaults_use_the_embedded_model() -> None:
 
 
 def test_precedence_flags_over_env_over_local_over_user(monkeypatch: pytest.MonkeyPatch) -> None:
-    _write(user_config_path(), 'model = "user/m"\nprompt = "user-prompt"\ntemperature = 0.1\nmax_tokens = 11\n')
+    _write(
+        user_config_path(), 'model = "user/m"\nprompt = "user-prompt"\ntemperature = 0.1\nmax_tokens = 11\n'
+    )
     _write(Path("summarizer.toml"), 'model = "local/m"\nprompt = "local-prompt"\ntemperature = 0.2\n')
     monkeypatch.setenv("SUMMARIZER_MODEL", "env/m")
     monkeypatch.setenv("SUMMARIZER_PROMPT", "env-prompt")

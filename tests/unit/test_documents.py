@@ -20,7 +20,7 @@ def test_reads_utf8_and_strips_bom(tmp_path: Path) -> None:
 
 def test_detects_a_legacy_encoding(tmp_path: Path) -> None:
     f = tmp_path / "latin.txt"
-    f.write_bytes("Le ministre François Délégué a rencontré la délégation à Genève. " .encode("cp1252") * 5)
+    f.write_bytes("Le ministre François Délégué a rencontré la délégation à Genève. ".encode("cp1252") * 5)
     doc = read_document(f, max_bytes=LIMIT)
     assert "François" in doc.text
     assert doc.encoding != "utf-8"

@@ -24,7 +24,10 @@ def test_briefing_note_sections_in_reading_order() -> None:
         "### Firm",
         "## Tone",
     ]
-    assert "| John Bass | Acting Under Secretary of State for Political Affairs | United States | led the US delegation |" in md
+    assert (
+        "| John Bass | Acting Under Secretary of State for Political Affairs | United States"
+        " | led the US delegation |" in md
+    )
     assert "> “both sides agreed to strengthen ties and enhance cooperation”" in md
     assert "**cooperative**: Both sides sought closer ties." in md
 
@@ -54,9 +57,18 @@ def test_empty_lists_are_said_not_hidden() -> None:
 
 def test_meta_footer() -> None:
     meta = Meta(
-        provider="embedded", model="m", prompt="brief", prompt_sha256="a" * 64, schema_name="brief",
-        schema_version="brief/1", prompt_tokens=10, completion_tokens=5, cost_usd=0.0, latency_s=1.25,
-        retries=1, source_sha256="b" * 64,
+        provider="embedded",
+        model="m",
+        prompt="brief",
+        prompt_sha256="a" * 64,
+        schema_name="brief",
+        schema_version="brief/1",
+        prompt_tokens=10,
+        completion_tokens=5,
+        cost_usd=0.0,
+        latency_s=1.25,
+        retries=1,
+        source_sha256="b" * 64,
     )
     md = to_markdown(_brief().model_copy(update={"meta": meta}))
     assert "embedded/m · prompt brief (aaaaaaaaaaaa) · schema brief/1 · 10+5 tokens · 1.2 s · 1 re-asks" in md

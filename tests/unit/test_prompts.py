@@ -43,7 +43,7 @@ def test_unknown_prompt_lists_the_builtin_ones(tmp_path: Path) -> None:
 def test_prompt_folder_without_user_template(tmp_path: Path) -> None:
     (tmp_path / "half").mkdir()
     (tmp_path / "half" / "system.j2").write_text("x")
-    with pytest.raises(ConfigError, match="no user.j2"):
+    with pytest.raises(ConfigError, match=r"no user\.j2"):
         load_prompt("half", tmp_path)
 
 
@@ -52,3 +52,12 @@ def test_field_guide_marks_enums_and_nullables() -> None:
     assert "firmness (one of firm | expected | possible)" in guide
     assert "date (string, may be null)" in guide
     assert "meta" not in guide
+
+
+def test_builtin_example_is_a_valid_brief_grounded_in_its_document() -> None:
+    source = load_prompt("brief").sources["system"]
+    document = source.split('Example document:\n"""\n', 1)[1].split('\n"""', 1)[0]
+    example = Brief.model_validate_json(source.split("Example answer:\n", 1)[1])
+    items = [*example.participants, *example.agenda_items, *example.commitments, example.tone]
+    assert all(item.evidence in document for item in items)
+    assert {c.firmness for c in example.commitments} == {"firm", "expected", "possible"}

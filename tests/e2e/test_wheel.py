@@ -1,0 +1,94 @@
+"""A built wheel, installed into a fresh venv, finds its prompts and schemas from any directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+from tests.conftest import ROOT, SEED
+from tests.stub_server import StubServer
+
+
+def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = dist.glob("summarizer-*.whl")
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    # Install the wheel alone; its dependencies come from this test environment's site-packages,
+    # added as a plain path so that the checkout's editable install stays invisible.
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
+    env["STUB_KEY"] = "k" * 20
+
+    located = subprocess.run(
+        [python, "-c", "import importlib.resources as r; print(r.files('summarizer') / 'prompts' / 'brief')"],
+        cwd=elsewhere,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert located.startswith(str(site)), located
+
+    with StubServer() as stub:
+        (elsewhere / "summarizer.toml").write_text(
+            f'api_base = "{stub.api_base}"\napi_key_env = "STUB_KEY"\n'
+        )
+        result = subprocess.run(
+            [
+                env_dir / "bin" / "summarizer",
+                "brief",
+                str(SEED),
+                "--format",
+                "json",
+                "--model",
+                "openai/stub",
+            ],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 0, result.stderr
+    brief = json.loads(result.stdout)
+    assert brief["meta"]["prompt"] == "brief" and brief["meta"]["schema_version"] == "brief/1"
+    assert "Field guide" in stub.requests[0]["body"]["messages"][0]["content"]
