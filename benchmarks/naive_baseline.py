@@ -67,8 +67,16 @@ def once() -> None:
     )
     seconds = time.perf_counter() - started
     usage = completion.usage
-    print(json.dumps({"seconds": round(seconds, 2), "prompt_tokens": usage.prompt_tokens,
-                      "completion_tokens": usage.completion_tokens, "brief": brief.model_dump()}))
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "brief": brief.model_dump(),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -84,8 +92,10 @@ def main() -> None:
         out = subprocess.run([sys.executable, __file__, "--once"], check=True, capture_output=True, text=True)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     median = statistics.median(r["seconds"] for r in runs)
-    print(f"naive instructor script: median {median:.1f} s over {len(runs)} runs,"
-          f" {runs[0]['prompt_tokens']} prompt + {runs[0]['completion_tokens']} completion tokens")
+    print(
+        f"naive instructor script: median {median:.1f} s over {len(runs)} runs,"
+        f" {runs[0]['prompt_tokens']} prompt + {runs[0]['completion_tokens']} completion tokens"
+    )
     out_file = ROOT / "benchmarks" / "results" / "naive_baseline.json"
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(json.dumps({"median_seconds": median, "runs": runs}, indent=2) + "\n")

@@ -87,7 +87,6 @@ class AgendaItem(_Item):
 class Commitment(_Item):
     """Something a party undertook, or is expected or able to do."""
 
-    evidence: Evidence
     actor: Short = Field(
         description='The side that undertook it: a country or organisation named in full, e.g. "France",'
         ' or both sides by name, e.g. "Chile and France".'
@@ -101,6 +100,7 @@ class Commitment(_Item):
         " expected: is expected to, is set to, will likely. possible: may, could, might, explore."
     )
     deadline: Short | None = Field(None, description="The deadline if stated; else null.")
+    evidence: Evidence
 
 
 class PartyStance(_Item):

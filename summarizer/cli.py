@@ -107,6 +107,170 @@ def schema_command(
         sys.stdout.write(json.dumps(output_json_schema(get_schema(settings.schema)), indent=2) + "\n")
 
 
+@app.command("eval")
+def eval_command(
+    cases: Annotated[
+        list[Path] | None, typer.Argument(help="JSONL case files, or folders of them.", show_default=False)
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")] = Path(
+        "eval-out"
+    ),
+    limit: Annotated[int | None, typer.Option(help="Score at most N cases.", min=1)] = None,
+    sample: Annotated[int | None, typer.Option(help="Score a random sample of N cases.", min=1)] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
+    source: Annotated[str | None, typer.Option(help="Only cases whose id starts with NAME-.")] = None,
+    concurrency: Annotated[int, typer.Option(help="Cases in flight at once.", min=1)] = 1,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(help="Print the per-field deltas between two report.json files.", show_default=False),
+    ] = None,
+    model: ModelOpt = None,
+    prompt: Annotated[str | None, typer.Option("--prompt", help="Prompt template name.")] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="Schema name or package.module:Model.")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Score briefs against gold cases: a table, report.json, predictions.jsonl and mistakes.md."""
+    with _errors():
+        if compare is not None:
+            _print_comparison(*compare)
+            return
+        if not cases:
+            raise typer.BadParameter("give case files or folders, or --compare A B")
+        import asyncio
+
+        from summarizer import evaluation
+        from summarizer.config import load_settings
+        from summarizer.core import Summarizer
+
+        settings = load_settings({"model": model, "prompt": prompt, "schema": schema}, config_file=config)
+        chosen = evaluation.select_cases(
+            evaluation.load_cases(cases), source=source, sample=sample, seed=seed, limit=limit
+        )
+        output.mkdir(parents=True, exist_ok=True)
+        summarizer = Summarizer(settings)
+        outcomes = asyncio.run(_run_eval(summarizer, chosen, concurrency, output))
+        scores, summary = evaluation.score(outcomes)
+        report = evaluation.build_report(outcomes, summary, evaluation.report_key(summarizer, outcomes))
+        evaluation.write_json(output / "report.json", report)
+        (output / "mistakes.md").write_text(evaluation.mistakes_markdown(outcomes, scores), encoding="utf-8")
+        _print_scores(report)
+        failed = report["failed"]
+        _note(
+            f"{len(outcomes)} cases, {len(failed)} failed (scored as empty briefs; see"
+            f" {output / 'predictions.jsonl'}); reports in {output}/"
+        )
+
+
+async def _run_eval(summarizer: Any, cases: list[Any], concurrency: int, output: Path) -> list[Any]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from summarizer import evaluation
+
+    with (
+        (output / "predictions.jsonl").open("w", encoding="utf-8") as predictions,
+        Progress(
+            TextColumn("eval"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} failed"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        ) as progress,
+    ):
+        task = progress.add_task("eval", total=len(cases), failed=0)
+        failed = 0
+
+        def done(outcome: Any) -> None:
+            nonlocal failed
+            predictions.write(evaluation.prediction_line(outcome) + "\n")
+            predictions.flush()
+            failed += outcome.error is not None
+            progress.update(task, advance=1, failed=failed)
+
+        return await evaluation.run_cases(summarizer, cases, concurrency=concurrency, on_done=done)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _print_scores(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    key = report["key"]
+    table = Table(
+        "source",
+        "field",
+        "cases",
+        "gold",
+        "pred",
+        "matched",
+        "P",
+        "R",
+        "F1",
+        "pred/case",
+        "gold/case",
+        title=f"{key['model']} · prompt {key['prompt']} {str(key['prompt_sha256'])[:12]}"
+        f" · {key['schema_version']}",
+    )
+    for group, fields in report["scores"].items():
+        for name in ("participants", "commitments", "agenda"):
+            f = fields.get(name)
+            if not f:
+                continue
+            prf = f.get("prf") or {}
+            recall = _fmt(f["recall"])
+            if prf and prf["cases"] != f["cases"]:
+                recall += f" (prf {_fmt(prf['recall'])})"
+            table.add_row(
+                group,
+                name,
+                str(f["cases"]),
+                str(f["gold"]),
+                str(f["pred"]),
+                str(f["matched_gold"]),
+                _fmt(prf.get("precision")),
+                recall,
+                _fmt(prf.get("f1")),
+                f"{f['pred_per_case']:.2f}",
+                f"{f['gold_per_case']:.2f}",
+            )
+        tone = fields.get("tone")
+        if tone:
+            table.add_row(
+                group,
+                "tone (accuracy)",
+                str(tone["cases"]),
+                "",
+                "",
+                str(tone["correct"]),
+                "",
+                _fmt(tone["accuracy"]),
+                "",
+                "",
+                "",
+            )
+    Console().print(table)
+
+
+def _print_comparison(a_path: Path, b_path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from summarizer.evaluation import compare_reports
+
+    a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (a_path, b_path))
+    table = Table("source", "field", "metric", "A", "B", "B - A", title=f"A = {a_path}   B = {b_path}")
+    for group, field_name, metric, va, vb in compare_reports(a, b):
+        delta = "-" if va is None or vb is None else f"{vb - va:+.3f}"
+        table.add_row(group, field_name, metric, _fmt(va), _fmt(vb), delta)
+    Console().print(table)
+
+
 @config_app.command("show")
 def config_show(config: ConfigOpt = None, model: ModelOpt = None) -> None:
     """Print every effective setting and where it came from (secrets masked)."""

@@ -148,16 +148,31 @@ class EmbeddedRuntime:
         with self._lock:
             if key in self._warm:
                 return
-            name = f"prefix-{key}.bin"
-            if (self.options.state_dir / name).is_file():
-                self._post("/slots/0?action=restore", {"filename": name})
-            else:
-                messages = [{"role": "system", "content": system}, {"role": "user", "content": ""}]
-                self._post("/v1/chat/completions", {"messages": messages, "max_tokens": 1, "temperature": 0})
-                tmp = f".prefix-{key}-{os.getpid()}.tmp"
+            state = self.options.state_dir / f"prefix-{key}.bin"
+            if state.is_file():
+                try:
+                    self._post("/slots/0?action=restore", {"filename": state.name})
+                    self._warm.add(key)
+                    return
+                except ProviderError as e:
+                    log.warning("ignoring an unusable saved prompt state %s: %s", state, e)
+                    state.unlink(missing_ok=True)
+            messages = [{"role": "system", "content": system}, {"role": "user", "content": ""}]
+            self._post("/v1/chat/completions", {"messages": messages, "max_tokens": 1, "temperature": 0})
+            tmp = f".prefix-{key}-{os.getpid()}.tmp"
+            try:
                 self._post("/slots/0?action=save", {"filename": tmp})
-                os.replace(self.options.state_dir / tmp, self.options.state_dir / name)
+                os.replace(self.options.state_dir / tmp, state)
+            except (ProviderError, OSError) as e:
+                log.warning("could not save the prompt state to %s: %s", state, e)
+            self._prune_states(keep=state)
             self._warm.add(key)
+
+    def _prune_states(self, keep: Path, limit: int = 4) -> None:
+        """Keep the few most recent saved prompt states; each is tens of megabytes."""
+        states = sorted(self.options.state_dir.glob("prefix-*.bin"), key=lambda p: p.stat().st_mtime)
+        for old in [p for p in states if p != keep][: max(0, len(states) - limit)]:
+            old.unlink(missing_ok=True)
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         import httpx

@@ -1,6 +1,6 @@
 """Briefs from recorded responses of the embedded model, replayed through litellm and instructor.
 
-Re-record with: pytest tests/integration --record-mode=rewrite
+Re-record with: rm -rf tests/integration/cassettes && pytest tests/integration --record-mode=once
 (that loads the embedded model and serves it on loopback, as in production).
 """
 

@@ -1,0 +1,232 @@
+"""Evaluation on gold sets: run the summarizer over JSONL cases, score, and write the reports.
+
+Outputs in the chosen folder:
+- ``predictions.jsonl``: one line per case, its brief or its error, written as each case ends;
+- ``report.json``: the scores per field, per source and overall, keyed by model, prompt sha256
+  and schema version;
+- ``mistakes.md``: for each case, the missed and the spurious items side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from summarizer.core import Summarizer
+from summarizer.errors import InputError, SummarizerError
+from summarizer.schemas import TONE_MAP
+from summarizer.scoring import CaseScore, aggregate, read_prediction, score_case
+
+Case = dict[str, Any]
+
+
+def load_cases(paths: Iterable[Path]) -> list[Case]:
+    """Cases from JSONL files, or from every ``*.jsonl`` in folders, in a stable order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.glob("*.jsonl"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    cases = []
+    for file in files:
+        for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                case = json.loads(line)
+            except ValueError as e:
+                raise InputError(f"{file}:{n}: not JSON: {e}") from e
+            if not isinstance(case, dict) or "id" not in case or "text" not in case:
+                raise InputError(f"{file}:{n}: a case needs an id and a text")
+            cases.append(case)
+    if not cases:
+        raise InputError("no cases found")
+    return cases
+
+
+def select_cases(
+    cases: list[Case],
+    *,
+    source: str | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    limit: int | None = None,
+) -> list[Case]:
+    """Filter by source (the id prefix), then sample reproducibly, then cut to ``limit``."""
+    chosen = [c for c in cases if source is None or c["id"].split("-", 1)[0] == source]
+    if sample is not None and sample < len(chosen):
+        picked = set(random.Random(seed).sample(range(len(chosen)), sample))
+        chosen = [c for i, c in enumerate(chosen) if i in picked]
+    return chosen[:limit] if limit is not None else chosen
+
+
+@dataclass
+class Outcome:
+    """One case's result: the brief as a dict, or the error that replaced it."""
+
+    case: Case
+    brief: dict[str, Any] | None
+    error: str | None
+    seconds: float
+
+
+async def run_cases(
+    summarizer: Summarizer,
+    cases: list[Case],
+    *,
+    concurrency: int = 1,
+    on_done: Callable[[Outcome], Awaitable[None] | None] | None = None,
+) -> list[Outcome]:
+    """Summarize every case with at most ``concurrency`` in flight; failures become outcomes."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(case: Case) -> Outcome:
+        async with gate:
+            started = time.monotonic()
+            try:
+                brief = await summarizer.asummarize(case["text"])
+                outcome = Outcome(case, brief.model_dump(mode="json"), None, time.monotonic() - started)
+            except SummarizerError as e:
+                outcome = Outcome(case, None, f"{type(e).__name__}: {e}", time.monotonic() - started)
+        if on_done is not None:
+            result = on_done(outcome)
+            if asyncio.iscoroutine(result):
+                await result
+        return outcome
+
+    return list(await asyncio.gather(*(one(c) for c in cases)))
+
+
+def score(outcomes: list[Outcome]) -> tuple[list[CaseScore], dict[str, Any]]:
+    """Per-case scores and the aggregate; a failed case scores as an empty brief."""
+    scores = [score_case(o.case, o.brief or {}, TONE_MAP) for o in outcomes]
+    return scores, aggregate(scores)
+
+
+def build_report(outcomes: list[Outcome], summary: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
+    """The report.json content."""
+    failed = [{"id": o.case["id"], "error": o.error} for o in outcomes if o.error]
+    return {
+        "key": key,
+        "cases": len(outcomes),
+        "failed": failed,
+        "seconds": round(sum(o.seconds for o in outcomes), 1),
+        "scores": summary,
+    }
+
+
+def report_key(summarizer: Summarizer, outcomes: list[Outcome]) -> dict[str, Any]:
+    """What the scores depend on: model, prompt sha256, schema version (from a brief's meta)."""
+    meta = next((o.brief["meta"] for o in outcomes if o.brief and o.brief.get("meta")), None)
+    s = summarizer.settings
+    return {
+        "model": meta["model"] if meta else s.model,
+        "provider": meta["provider"] if meta else None,
+        "prompt": s.prompt,
+        "prompt_sha256": meta["prompt_sha256"] if meta else None,
+        "schema": s.schema,
+        "schema_version": meta["schema_version"] if meta else None,
+    }
+
+
+def prediction_line(outcome: Outcome) -> str:
+    """One predictions.jsonl line."""
+    row: dict[str, Any] = {"id": outcome.case["id"], "seconds": round(outcome.seconds, 2)}
+    row["brief" if outcome.error is None else "error"] = (
+        outcome.brief if outcome.error is None else outcome.error
+    )
+    return json.dumps(row, ensure_ascii=False)
+
+
+def mistakes_markdown(outcomes: list[Outcome], scores: list[CaseScore]) -> str:
+    """For each case, the gold items missed and the predicted items that matched nothing."""
+    out = ["# Mistakes", ""]
+    for outcome, s in zip(outcomes, scores, strict=True):
+        gold = outcome.case.get("gold", {})
+        pred = read_prediction(outcome.brief or {})
+        sections: list[str] = []
+        if outcome.error:
+            sections.append(f"**Failed:** {outcome.error}")
+        for name, gold_items, pred_items in (
+            ("participants", [p.get("name", "") for p in gold.get("participants", [])], pred.participants),
+            (
+                "commitments",
+                [f"{c.get('actor', '')}: {c.get('action', '')}" for c in gold.get("commitments", [])],
+                [f"{a}: {b}" for a, b in pred.commitments],
+            ),
+            ("agenda", list(gold.get("agenda", [])), pred.agenda),
+        ):
+            if name not in s.fields:
+                continue
+            matches = s.matches.get(name, [])
+            missed = [g for i, g in enumerate(gold_items) if i not in {m[1] for m in matches}]
+            spurious = [p for i, p in enumerate(pred_items) if i not in {m[0] for m in matches}]
+            if missed or spurious:
+                sections.append(_side_by_side(name, missed, spurious))
+        if s.tone is not None and s.tone[0] != s.tone[1]:
+            sections.append(f"**tone:** gold {s.tone[0]}, predicted {s.tone[1] or 'none or unmapped'}")
+        if sections:
+            out += [f"## {outcome.case['id']}", "", *sections, ""]
+    if len(out) == 2:
+        out.append("None.")
+    return "\n".join(out) + "\n"
+
+
+def _side_by_side(name: str, missed: list[str], spurious: list[str]) -> str:
+    rows = [f"**{name}**", "", "| missed (gold) | spurious (predicted) |", "| --- | --- |"]
+    for i in range(max(len(missed), len(spurious))):
+        left = missed[i] if i < len(missed) else ""
+        right = spurious[i] if i < len(spurious) else ""
+        rows.append(f"| {_cell(left)} | {_cell(right)} |")
+    return "\n".join(rows) + "\n"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def compare_reports(
+    a: dict[str, Any], b: dict[str, Any]
+) -> list[tuple[str, str, str, float | None, float | None]]:
+    """Rows of (group, field, metric, A, B) for every figure either report has."""
+    rows = []
+    groups = list(dict.fromkeys([*a["scores"], *b["scores"]]))
+    for group in groups:
+        ga, gb = a["scores"].get(group, {}), b["scores"].get(group, {})
+        for field_name in ("participants", "commitments", "agenda", "tone"):
+            fa, fb = ga.get(field_name) or {}, gb.get(field_name) or {}
+            if not fa and not fb:
+                continue
+            metrics = (
+                [("accuracy", fa.get("accuracy"), fb.get("accuracy"))]
+                if field_name == "tone"
+                else [
+                    ("recall", fa.get("recall"), fb.get("recall")),
+                    (
+                        "precision",
+                        (fa.get("prf") or {}).get("precision"),
+                        (fb.get("prf") or {}).get("precision"),
+                    ),
+                    ("f1", (fa.get("prf") or {}).get("f1"), (fb.get("prf") or {}).get("f1")),
+                ]
+            )
+            for metric, va, vb in metrics:
+                if va is not None or vb is not None:
+                    rows.append((group, field_name, metric, va, vb))
+    return rows
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
