@@ -132,12 +132,12 @@ def eval_command(
     config: ConfigOpt = None,
 ) -> None:
     """Score briefs against gold cases: a table, report.json, predictions.jsonl and mistakes.md."""
+    if compare is None and not cases:
+        raise typer.BadParameter("give case files or folders, or --compare A B")
     with _errors():
         if compare is not None:
             _print_comparison(*compare)
             return
-        if not cases:
-            raise typer.BadParameter("give case files or folders, or --compare A B")
         import asyncio
 
         from summarizer import evaluation

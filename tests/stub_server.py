@@ -65,6 +65,7 @@ class Behaviour:
     status: int = 200  # an error status to answer with instead of a brief
     garbage: bool = False  # answer 200 with content that is not the schema
     delay: float = 0.0
+    fail_when: str | None = None  # answer 500 to requests whose messages contain this text
     brief: dict[str, Any] = field(default_factory=lambda: dict(STUB_BRIEF))
 
 
@@ -93,11 +94,12 @@ class StubServer:
                 b = stub.behaviour
                 if b.delay:
                     time.sleep(b.delay)
-                if b.status != 200:
-                    self._send(
-                        b.status,
-                        {"error": {"message": f"stub error {b.status}", "type": "stub", "code": b.status}},
-                    )
+                status = b.status
+                if b.fail_when is not None and b.fail_when in json.dumps(body.get("messages")):
+                    status = 500
+                if status != 200:
+                    error = {"message": f"stub error {status}", "type": "stub", "code": status}
+                    self._send(status, {"error": error})
                     return
                 content = "this is not json {" if b.garbage else json.dumps(b.brief)
                 self._send(200, _completion(body, content))

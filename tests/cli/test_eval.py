@@ -1,0 +1,102 @@
+"""`summarizer eval` end to end against the loopback stub provider."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer.cli import app
+from tests.stub_server import StubServer
+
+runner = CliRunner()
+
+CASES = [
+    {
+        "id": "seed-one",
+        "text": "Under Secretary John Bass met Foreign Secretary Amna Baloch in Islamabad.",
+        "gold": {
+            "participants": [{"name": "John Bass"}, {"name": "Amna Baloch"}, {"name": "Mohammad Ishaq Dar"}],
+            "commitments": [{"actor": "Pakistan and the United States", "action": "strengthen ties"}],
+            "agenda": ["trade", "climate change"],
+            "tone": "cooperative",
+        },
+        "scoring": {"participants": "prf"},
+    },
+    {
+        "id": "other-two",
+        "text": "FAIL THIS ONE: the talks collapsed.",
+        "gold": {"participants": [{"name": "Amna Baloch"}], "tone": "conflictual"},
+    },
+]
+
+
+@pytest.fixture
+def cases_file(tmp_path: Path) -> Path:
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in CASES), encoding="utf-8")
+    return path
+
+
+def _run(stub: StubServer, *args: str) -> object:
+    Path("stub.toml").write_text(f'api_base = "{stub.api_base}"\napi_key_env = "STUB_KEY"\nmax_retries = 0\n')
+    return runner.invoke(app, ["eval", *args, "--model", "openai/stub", "--config", "stub.toml"])
+
+
+def test_eval_scores_writes_reports_and_counts_failures(
+    stub: StubServer, cases_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    stub.behaviour.fail_when = "FAIL THIS ONE"
+    result = _run(stub, str(cases_file), "-o", "out")
+    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
+    assert "2 cases, 1 failed" in result.stderr  # type: ignore[attr-defined]
+
+    report = json.loads(Path("out/report.json").read_text())
+    assert report["key"]["model"] == "stub" and len(report["key"]["prompt_sha256"]) == 64
+    assert report["key"]["schema_version"] == "brief/1"
+    assert [f["id"] for f in report["failed"]] == ["other-two"]
+    overall = report["scores"]["ALL"]
+    # The stub's brief names John Bass and Amna Baloch: 2 of 3 seed people, 0 of the failed case's 1.
+    assert overall["participants"]["matched_gold"] == 2 and overall["participants"]["gold"] == 4
+    assert overall["participants"]["prf"]["precision"] == 1.0
+    assert overall["commitments"]["recall"] == 1.0  # same actor, shared content words
+    assert overall["agenda"]["recall"] == 0.5  # trade covered, climate change not
+    assert overall["tone"] == {"cases": 2, "correct": 1, "accuracy": 0.5}
+    assert set(report["scores"]) == {"ALL", "seed", "other"}
+
+    lines = [json.loads(x) for x in Path("out/predictions.jsonl").read_text().splitlines()]
+    assert {x["id"]: ("brief" in x, "error" in x) for x in lines} == {
+        "seed-one": (True, False),
+        "other-two": (False, True),
+    }
+    mistakes = Path("out/mistakes.md").read_text()
+    assert "| Mohammad Ishaq Dar |" in mistakes and "climate change" in mistakes
+    assert "**Failed:** ProviderError" in mistakes
+
+
+def test_eval_source_filter_and_limit(stub: StubServer, cases_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    result = _run(stub, str(cases_file), "--source", "other", "-o", "out")
+    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
+    assert json.loads(Path("out/report.json").read_text())["cases"] == 1
+    assert len(stub.requests) == 1
+
+
+def test_compare_prints_deltas(tmp_path: Path) -> None:
+    def report(recall: float) -> Path:
+        path = tmp_path / f"r{recall}.json"
+        scores = {"ALL": {"agenda": {"recall": recall}, "tone": {"accuracy": 0.5}}}
+        path.write_text(json.dumps({"scores": scores}))
+        return path
+
+    result = runner.invoke(app, ["eval", "--compare", str(report(0.25)), str(report(0.75))])
+    assert result.exit_code == 0, result.stderr
+    assert "+0.500" in result.stdout and "+0.000" in result.stdout
+
+
+def test_eval_without_cases_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["eval"])
+    assert result.exit_code == 2

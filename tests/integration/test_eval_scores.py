@@ -1,0 +1,42 @@
+"""Exact scores of the embedded model on a fixed subset of the development set, from cassettes.
+
+Any change to parsing, matching or scoring changes these numbers; a change to the prompt or the
+schema changes the requests, and the replay fails until the cassette is re-recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from summarizer import Settings, Summarizer
+from summarizer.evaluation import load_cases, run_cases, score
+from tests.conftest import RECORDED_MODEL
+
+SUBSET = Path(__file__).parent / "data" / "eval_subset.jsonl"
+
+
+@pytest.mark.vcr
+def test_subset_scores(recorded_api_base: str) -> None:
+    cases = load_cases([SUBSET])
+    assert len(cases) == 9
+    summarizer = Summarizer(Settings(model=RECORDED_MODEL, api_base=recorded_api_base, mode="json_schema"))
+    outcomes = asyncio.run(run_cases(summarizer, cases, concurrency=1))
+    assert [o.error for o in outcomes] == [None] * 9
+    _, report = score(outcomes)
+    got = {
+        group: {
+            name: (round(f["recall"], 4), round(f["prf"]["f1"], 4) if "prf" in f else None)
+            if name != "tone"
+            else round(f["accuracy"], 4)
+            for name, f in fields.items()
+            if name != "cases"
+        }
+        for group, fields in report.items()
+    }
+    assert got == EXPECTED
+
+
+EXPECTED: dict[str, dict[str, object]] = {}
