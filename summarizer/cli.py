@@ -146,7 +146,7 @@ def eval_command(
 
         settings = load_settings({"model": model, "prompt": prompt, "schema": schema}, config_file=config)
         chosen = evaluation.select_cases(
-            evaluation.load_cases(cases), source=source, sample=sample, seed=seed, limit=limit
+            evaluation.load_cases(cases or []), source=source, sample=sample, seed=seed, limit=limit
         )
         output.mkdir(parents=True, exist_ok=True)
         summarizer = Summarizer(settings)

@@ -168,6 +168,19 @@ class EmbeddedRuntime:
             self._prune_states(keep=state)
             self._warm.add(key)
 
+    def reset(self, *, forget_saved: bool = False) -> None:
+        """Erase the model's cached prompt, so that the next request is processed from scratch.
+
+        Args:
+            forget_saved: also delete the saved prompt-prefix states on disk.
+        """
+        with self._lock:
+            self._post("/slots/0?action=erase", {})
+            self._warm.clear()
+            if forget_saved:
+                for state in self.options.state_dir.glob("prefix-*.bin"):
+                    state.unlink(missing_ok=True)
+
     def _prune_states(self, keep: Path, limit: int = 4) -> None:
         """Keep the few most recent saved prompt states; each is tens of megabytes."""
         states = sorted(self.options.state_dir.glob("prefix-*.bin"), key=lambda p: p.stat().st_mtime)

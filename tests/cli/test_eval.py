@@ -77,7 +77,9 @@ def test_eval_scores_writes_reports_and_counts_failures(
     assert "**Failed:** ProviderError" in mistakes
 
 
-def test_eval_source_filter_and_limit(stub: StubServer, cases_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eval_source_filter_and_limit(
+    stub: StubServer, cases_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STUB_KEY", "k" * 20)
     result = _run(stub, str(cases_file), "--source", "other", "-o", "out")
     assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]

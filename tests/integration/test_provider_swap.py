@@ -1,0 +1,66 @@
+"""The library against an OpenAI-compatible stub on loopback: provider swap, custom schemas, errors."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, Field
+
+from summarizer import Brief, ProviderError, Settings, Summarizer, asummarize, summarize
+from tests.stub_server import StubServer
+
+
+def _settings(stub: StubServer, **extra: object) -> Settings:
+    return Settings(model="openai/stub-model", api_base=stub.api_base, api_key_env="STUB_KEY", **extra)
+
+
+@pytest.fixture(autouse=True)
+def stub_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "sk-stub-0123456789abcdef")
+
+
+def test_swap_is_config_only_and_meta_is_filled(stub: StubServer, seed_text: str) -> None:
+    brief = summarize(seed_text, settings=_settings(stub))
+    assert isinstance(brief, Brief)
+    assert brief.meta is not None
+    assert (brief.meta.provider, brief.meta.model) == ("openai", "stub-model")
+    assert (brief.meta.prompt_tokens, brief.meta.completion_tokens) == (100, 50)
+    assert brief.meta.retries == 0 and brief.meta.cost_usd is None  # not in litellm's price table
+    assert len(brief.meta.source_sha256) == 64
+
+
+class Decisions(BaseModel):
+    decisions: list[str] = Field(description="Each decision taken, as a short sentence.")
+
+
+def test_any_pydantic_model_as_schema(stub: StubServer) -> None:
+    stub.behaviour.brief = {"decisions": ["Hold joint patrols."]}
+    result = Summarizer(_settings(stub)).summarize("The ministers agreed joint patrols.", schema=Decisions)
+    assert isinstance(result, Decisions)
+    assert result.decisions == ["Hold joint patrols."]
+    request = stub.requests[0]["body"]
+    assert request["tools"][0]["function"]["name"] == "Decisions"
+    assert "- decisions (list of string)" in request["messages"][0]["content"]  # the field guide follows it
+
+
+async def test_async_and_retry_count(stub: StubServer, seed_text: str) -> None:
+    stub.behaviour.garbage = True
+    with pytest.raises(Exception) as info:
+        await asummarize(seed_text, settings=_settings(stub, max_retries=1))
+    assert getattr(info.value, "attempts", None) == 2
+    stub.behaviour.garbage = False
+    brief = await asummarize(seed_text, settings=_settings(stub))
+    assert brief.participants[0].name == "John Bass"
+
+
+@pytest.mark.parametrize(
+    ("status", "message"), [(401, "rejected the API key"), (404, "HTTP 404"), (503, "HTTP 503")]
+)
+def test_http_errors_become_provider_errors(
+    stub: StubServer, seed_text: str, status: int, message: str
+) -> None:
+    stub.behaviour.status = status
+    with pytest.raises(ProviderError, match=message) as info:
+        summarize(seed_text, settings=_settings(stub))
+    assert info.value.status == status
+    assert info.value.provider == "openai"
+    assert "sk-stub" not in str(info.value)
