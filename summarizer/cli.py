@@ -37,6 +37,8 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="TOML config file to use instead of ./summarizer.toml.")
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help='litellm model string, or "embedded".')]
+PromptOpt = Annotated[str | None, typer.Option("--prompt", help="Prompt template name.")]
+SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Schema name or package.module:Model.")]
 
 
 def _version(value: bool) -> None:
@@ -67,10 +69,8 @@ def brief(
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
     ] = None,
     model: ModelOpt = None,
-    prompt: Annotated[str | None, typer.Option("--prompt", help="Prompt template name.")] = None,
-    schema: Annotated[
-        str | None, typer.Option("--schema", help="Schema name or package.module:Model.")
-    ] = None,
+    prompt: PromptOpt = None,
+    schema: SchemaOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Write a briefing note for one document."""
@@ -93,9 +93,7 @@ def brief(
 
 @app.command("schema")
 def schema_command(
-    schema: Annotated[
-        str | None, typer.Option("--schema", help="Schema name or package.module:Model.")
-    ] = None,
+    schema: SchemaOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Print the JSON Schema of the brief (what `brief --format json` writes)."""
@@ -125,10 +123,8 @@ def eval_command(
         typer.Option(help="Print the per-field deltas between two report.json files.", show_default=False),
     ] = None,
     model: ModelOpt = None,
-    prompt: Annotated[str | None, typer.Option("--prompt", help="Prompt template name.")] = None,
-    schema: Annotated[
-        str | None, typer.Option("--schema", help="Schema name or package.module:Model.")
-    ] = None,
+    prompt: PromptOpt = None,
+    schema: SchemaOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Score briefs against gold cases: a table, report.json, predictions.jsonl and mistakes.md."""

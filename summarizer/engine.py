@@ -7,7 +7,6 @@ and maps their failures onto the SummarizerError family.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -65,7 +64,7 @@ class Target:
             return sum(rt.count_tokens(m["content"]) + 4 for m in messages) if rt else None
         try:
             return int(_litellm().token_counter(model=self.model, messages=messages))
-        except Exception:
+        except Exception:  # an unknown tokenizer only skips the length pre-check
             return None
 
 
@@ -85,14 +84,14 @@ def resolve_target(settings: Settings) -> Target:
     litellm = _litellm()
     try:
         model_name, provider, _, _ = litellm.get_llm_provider(settings.model, api_base=settings.api_base)
-    except Exception as e:
+    except Exception as e:  # litellm raises several types for an unknown model
         raise ConfigError(
             f"unknown model {settings.model!r}: write it as 'provider/model', e.g. 'openai/gpt-4o-mini'"
         ) from e
     api_key = _api_key(settings, provider)
     try:
         context_tokens = litellm.get_model_info(settings.model).get("max_input_tokens")
-    except Exception:
+    except Exception:  # a model missing from the price table has no known window
         context_tokens = None
     return Target(
         model=settings.model,
@@ -244,7 +243,7 @@ class Engine:
             prompt_cost, completion_cost = _litellm().cost_per_token(
                 model=self.target.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
             )
-        except Exception:
+        except Exception:  # a model missing from the price table has no known cost
             return None
         return float(prompt_cost + completion_cost)
 
@@ -258,30 +257,27 @@ class Engine:
         except SummarizerError:
             raise
         except IncompleteOutputException as e:
-            raise OutputValidationError(
-                f"the model's output was cut off at max_tokens={self.settings.max_tokens}",
-                attempts=max(counter.attempts, 1),
-            ) from e
+            raise self._cut_off(max(counter.attempts, 1)) from e
         except InstructorRetryException as e:
             cause = e.__cause__
             if cause is not None and self._is_provider_error(cause):
                 raise self._provider_error(cause) from e
             if isinstance(cause, IncompleteOutputException):
-                raise OutputValidationError(
-                    f"the model's output was cut off at max_tokens={self.settings.max_tokens}",
-                    attempts=e.n_attempts,
-                ) from e
+                raise self._cut_off(e.n_attempts) from e
             detail = self._clean(str(cause or e))
             raise OutputValidationError(
                 f"the model's output was still invalid after {e.n_attempts} attempts: {detail}",
                 attempts=e.n_attempts,
             ) from e
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            raise
         except Exception as e:
             if self._is_provider_error(e):
                 raise self._provider_error(e) from e
             raise
+
+    def _cut_off(self, attempts: int) -> OutputValidationError:
+        return OutputValidationError(
+            f"the model's output was cut off at max_tokens={self.settings.max_tokens}", attempts=attempts
+        )
 
     @staticmethod
     def _is_provider_error(e: BaseException) -> bool:
