@@ -45,7 +45,7 @@ def documents() -> dict[str, str]:
     cases = {c["id"]: c["text"] for c in map(json.loads, SUBSET.read_text(encoding="utf-8").splitlines())}
     docs = {"seed": SEED.read_text(encoding="utf-8")}
     for case_id in DEV_CASES:
-        docs[case_id.split("-")[0] + ":" + case_id[-8:]] = cases[case_id]
+        docs[case_id[:20]] = cases[case_id]
     return docs
 
 
@@ -164,12 +164,12 @@ def main() -> None:
 
     print(f"\nmachine: {results['machine']}; model load {results['load_s']} s")
     header = ("document", "doc tok", "cold s", "warm s", "prompt tok", "compl tok", "tok/s")
-    print(f"{header[0]:<16}" + "".join(f" {h:>10}" for h in header[1:]))
+    print(f"{header[0]:<20}" + "".join(f" {h:>10}" for h in header[1:]))
     for name, r in results["briefs"].items():
         c, w = r["cold"], r["warm"]
         doc_tokens = results["prompt_overhead"]["documents"][name]
         cells = (doc_tokens, c["seconds"], w["seconds"], c["prompt_tokens"], c["completion_tokens"])
-        print(f"{name:<16}" + "".join(f" {v:>10.1f}" for v in cells) + f" {w['tokens_per_s']:>10.1f}")
+        print(f"{name:<20}" + "".join(f" {v:>10.1f}" for v in cells) + f" {w['tokens_per_s']:>10.1f}")
     fo = results["framework_overhead"]
     print(
         f"framework overhead: direct {fo['direct_s']} s, summarize() {fo['summarize_s']} s,"

@@ -42,6 +42,25 @@ class _Item(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class Span(BaseModel):
+    """Where an item's evidence stands in the source, found by the library, never by the model."""
+
+    start: int = Field(description="Character offset of the first character in the source.")
+    end: int = Field(description="Character offset just past the last character.")
+    tier: Literal["exact", "normalized", "fuzzy"] = Field(
+        description="How it was found: verbatim, after normalising case, whitespace, quotes and"
+        " dashes, or by fuzzy matching above the documented threshold."
+    )
+    score: float = Field(description="Match score, 0-100 (100 for exact and normalized).")
+
+
+class _Grounded(_Item):
+    """An item with evidence; the library adds where the evidence stands in the source."""
+
+    span: SkipJsonSchema[Span | None] = None
+    grounded: SkipJsonSchema[bool | None] = None
+
+
 class MeetingContext(_Item):
     """When, where and how the meeting took place."""
 
@@ -52,7 +71,7 @@ class MeetingContext(_Item):
     )
 
 
-class Participant(_Item):
+class Participant(_Grounded):
     """A person or body that took part or acted."""
 
     evidence: Evidence = Field(
@@ -72,7 +91,7 @@ class Participant(_Item):
     role: Short | None = Field(None, description='Their part in a few words, e.g. "led the delegation".')
 
 
-class AgendaItem(_Item):
+class AgendaItem(_Grounded):
     """A subject that was discussed."""
 
     topic: Annotated[str, Field(max_length=60)] = Field(
@@ -84,7 +103,7 @@ class AgendaItem(_Item):
     )
 
 
-class Commitment(_Item):
+class Commitment(_Grounded):
     """Something a party undertook, or is expected or able to do."""
 
     actor: Short = Field(
@@ -110,7 +129,7 @@ class PartyStance(_Item):
     stance: Short = Field(description='A few words, e.g. "wants faster progress".')
 
 
-class Tone(_Item):
+class Tone(_Grounded):
     """The overall tone of the meeting."""
 
     evidence: Evidence

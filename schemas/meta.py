@@ -20,3 +20,6 @@ class Meta(BaseModel):
     latency_s: float = Field(description="Wall-clock seconds for the whole request, re-asks included.")
     retries: int = Field(description="Re-asks after output that failed validation.")
     source_sha256: str = Field(description="sha256 of the source text (UTF-8).")
+    grounding: float | None = Field(
+        None, description="Share of items whose evidence was found in the source; null if none has evidence."
+    )

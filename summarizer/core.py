@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from summarizer.config import Settings, load_settings
 from summarizer.documents import check_text
 from summarizer.errors import InputError
+from summarizer.grounding import ground
 from summarizer.prompts import Prompt, field_guide, load_prompt
 from summarizer.schemas import Meta, get_schema, schema_version
 
@@ -61,7 +62,7 @@ class Summarizer:
 
     def _finish(self, job: _Job, completion: Any, started: float) -> Any:
         engine = self._get_engine()
-        output = completion.output
+        output, coverage = ground(completion.output, job.text)
         if "meta" not in type(output).model_fields:
             return output
         meta = Meta(
@@ -77,6 +78,7 @@ class Summarizer:
             latency_s=round(time.monotonic() - started, 3),
             retries=completion.attempts - 1,
             source_sha256=hashlib.sha256(job.text.encode("utf-8")).hexdigest(),
+            grounding=None if coverage is None else round(coverage, 4),
         )
         return output.model_copy(update={"meta": meta})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.schemas.brief import Brief, Commitment
+from summarizer.schemas.brief import AgendaItem, Brief, Commitment, Tone
 
 FIRMNESS_HEADINGS = {"firm": "Firm", "expected": "Expected", "possible": "Possible"}
 
@@ -27,7 +27,7 @@ def to_markdown(brief: Brief) -> str:
 
     out += ["## Agenda", ""]
     for i, item in enumerate(brief.agenda_items, 1):
-        out += [f"{i}. **{_inline(item.topic)}**: {_inline(item.summary)}", f"   > {_quote(item.evidence)}"]
+        out += [f"{i}. **{_inline(item.topic)}**: {_inline(item.summary)}", f"   > {_evidence(item)}"]
     if not brief.agenda_items:
         out.append("No agenda items identified.")
     out.append("")
@@ -47,7 +47,7 @@ def to_markdown(brief: Brief) -> str:
     out += [f"- {_inline(s.party)}: {_inline(s.stance)}" for s in tone.stances]
     if tone.stances:
         out.append("")
-    out += [f"> {_quote(tone.evidence)}", ""]
+    out += [f"> {_evidence(tone)}", ""]
 
     if brief.meta is not None:
         m = brief.meta
@@ -55,7 +55,7 @@ def to_markdown(brief: Brief) -> str:
             "---",
             f"<sub>{m.provider}/{m.model} · prompt {m.prompt} ({m.prompt_sha256[:12]}) · schema"
             f" {m.schema_version} · {m.prompt_tokens}+{m.completion_tokens} tokens · {m.latency_s:.1f} s"
-            f" · {m.retries} re-asks</sub>",
+            f" · {m.retries} re-asks{_coverage(m.grounding)}</sub>",
             "",
         ]
     return "\n".join(out)
@@ -68,7 +68,7 @@ def _commitment(c: Commitment) -> list[str]:
             f", by {_inline(c.deadline)}" if c.deadline else "",
         ]
     )
-    return [f"- **{_inline(c.actor)}**: {_inline(c.action)}{extra}", f"  > {_quote(c.evidence)}"]
+    return [f"- **{_inline(c.actor)}**: {_inline(c.action)}{extra}", f"  > {_evidence(c)}"]
 
 
 def _inline(text: str | None) -> str:
@@ -80,5 +80,11 @@ def _cell(text: str | None) -> str:
     return value or "-"
 
 
-def _quote(text: str) -> str:
-    return f"“{_inline(text)}”"
+def _evidence(item: AgendaItem | Commitment | Tone) -> str:
+    """The quote, flagged when the library could not find it in the source."""
+    flag = " *(not found in the source)*" if item.grounded is False else ""
+    return f"“{_inline(item.evidence)}”{flag}"
+
+
+def _coverage(grounding: float | None) -> str:
+    return "" if grounding is None else f" · evidence found for {grounding:.0%} of items"

@@ -38,6 +38,11 @@ def _check_seed(brief: Brief, seed_text: str) -> None:
     assert brief.meta.model == "qwen2.5-coder-1.5b-instruct-q4_k_m"
     assert brief.meta.prompt_tokens > 1000 and brief.meta.completion_tokens > 100
     assert brief.meta.retries == 0
+    assert brief.meta.grounding is not None and 0 < brief.meta.grounding <= 1
+    for item in [*brief.participants, *brief.agenda_items, *brief.commitments, brief.tone]:
+        assert item.grounded is (item.span is not None)
+        if item.span is not None:
+            assert item.span.tier == "exact" or item.span.score >= 90
 
 
 @pytest.mark.vcr

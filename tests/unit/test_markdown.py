@@ -72,3 +72,11 @@ def test_meta_footer() -> None:
     )
     md = to_markdown(_brief().model_copy(update={"meta": meta}))
     assert "embedded/m · prompt brief (aaaaaaaaaaaa) · schema brief/1 · 10+5 tokens · 1.2 s · 1 re-asks" in md
+
+
+def test_unfound_evidence_is_flagged() -> None:
+    brief = _brief()
+    brief = brief.model_copy(update={"tone": brief.tone.model_copy(update={"grounded": False})})
+    md = to_markdown(brief)
+    assert "> “a renewed drive towards strengthening bilateral relations” *(not found in the source)*" in md
+    assert md.count("not found in the source") == 1
