@@ -31,6 +31,7 @@ _state: dict[str, bool] = {"debug": False}
 class Format(StrEnum):
     md = "md"
     json = "json"
+    html = "html"
 
 
 ConfigOpt = Annotated[
@@ -64,7 +65,10 @@ def main_options(
 @app.command()
 def brief(
     path: Annotated[str, typer.Argument(help="The document: a text file, or - for standard input.")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.md,
+    format: Annotated[
+        Format,
+        typer.Option("--format", "-f", help="md: a note to read; json: the Brief; html: note beside source."),
+    ] = Format.md,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
     ] = None,
@@ -84,7 +88,7 @@ def brief(
         if document.encoding != "utf-8":
             _note(f"note: {document.source} is not UTF-8; decoded it as {document.encoding}")
         result = Summarizer(settings).summarize(document.text)
-        text = _render(result, format)
+        text = _render(result, format, document.text)
         if output is None:
             sys.stdout.write(text)
         else:
@@ -282,13 +286,13 @@ def config_show(config: ConfigOpt = None, model: ModelOpt = None) -> None:
         Console(soft_wrap=True).print(table)
 
 
-def _render(result: Any, format: Format) -> str:
-    from summarizer.render import to_markdown
+def _render(result: Any, format: Format, source: str) -> str:
+    from summarizer.render import to_html, to_markdown
     from summarizer.schemas import Brief
 
     if format is Format.json or not isinstance(result, Brief):
         return str(result.model_dump_json(indent=2)) + "\n"
-    return to_markdown(result)
+    return to_html(result, source) if format is Format.html else to_markdown(result)
 
 
 def _write_atomic(path: Path, text: str) -> None:
