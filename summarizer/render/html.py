@@ -103,9 +103,7 @@ def to_html(brief: Brief, source: str, *, title: str | None = None) -> str:
                 extra = f" (for {escape(c.beneficiary)})" if c.beneficiary else ""
                 extra += f", by {escape(c.deadline)}" if c.deadline else ""
                 head = f"<strong>{escape(c.actor)}</strong>: {escape(c.action)}{extra}"
-                note.append(
-                    f"<li{item_attrs(c.span)}>{head}{quote(c.evidence, c.span, c.grounded)}</li>"
-                )
+                note.append(f"<li{item_attrs(c.span)}>{head}{quote(c.evidence, c.span, c.grounded)}</li>")
             note.append("</ul>")
 
     t = brief.tone
