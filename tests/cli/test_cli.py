@@ -56,7 +56,7 @@ def test_config_show_lists_sources() -> None:
 
 
 def test_brief_json_through_a_stub_provider(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STUB_KEY", "sk-test-0123456789abcdef")
+    monkeypatch.setenv("STUB_KEY", "test-key-0123456789")
     result = runner.invoke(app, ["brief", str(SEED), "--format", "json", *_stub_args(stub)])
     assert result.exit_code == 0, result.stderr
     brief = json.loads(result.stdout)
@@ -65,7 +65,7 @@ def test_brief_json_through_a_stub_provider(stub: StubServer, monkeypatch: pytes
     assert brief["meta"]["model"] == "stub-model"
     (request,) = stub.requests
     assert request["body"]["model"] == "stub-model"
-    assert request["headers"]["authorization"] == "Bearer sk-test-0123456789abcdef"
+    assert request["headers"]["authorization"] == "Bearer test-key-0123456789"
     assert request["body"]["tools"][0]["function"]["name"] == "Brief"  # auto mode: tools for remote models
 
 
@@ -145,13 +145,13 @@ def test_unreachable_api_base_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_provider_error_status_exits_4_without_leaking_the_key(
     stub: StubServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("STUB_KEY", "sk-very-secret-0123456789")
+    monkeypatch.setenv("STUB_KEY", "very-secret-key-0123456789")
     stub.behaviour.status = 500
     result = runner.invoke(app, ["brief", str(SEED), *_stub_args(stub)])
     assert result.exit_code == 4
     line = _error_line(result)
     assert "HTTP 500" in line
-    assert "sk-very-secret" not in result.stderr + result.stdout
+    assert "very-secret-key" not in result.stderr + result.stdout
 
 
 def test_garbage_output_exits_5_after_retries(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:

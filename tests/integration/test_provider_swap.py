@@ -15,7 +15,7 @@ def _settings(stub: StubServer, **extra: object) -> Settings:
 
 @pytest.fixture(autouse=True)
 def stub_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STUB_KEY", "sk-stub-0123456789abcdef")
+    monkeypatch.setenv("STUB_KEY", "stub-key-0123456789")
 
 
 def test_swap_is_config_only_and_meta_is_filled(stub: StubServer, seed_text: str) -> None:
@@ -63,4 +63,4 @@ def test_http_errors_become_provider_errors(
         summarize(seed_text, settings=_settings(stub))
     assert info.value.status == status
     assert info.value.provider == "openai"
-    assert "sk-stub" not in str(info.value)
+    assert "stub-key" not in str(info.value)

@@ -48,7 +48,7 @@ def test_show_names_the_source_of_every_value(monkeypatch: pytest.MonkeyPatch) -
     _write(Path("summarizer.toml"), 'temperature = 0.3\napi_base = "https://user:hunter2@llm.example/v1"\n')
     monkeypatch.setenv("SUMMARIZER_PROMPT", "mine")
     monkeypatch.setenv("SUMMARIZER_API_KEY_ENV", "MY_KEY")
-    monkeypatch.setenv("MY_KEY", "sk-secret-value-123456")
+    monkeypatch.setenv("MY_KEY", "secret-value-123456")
     rows = {key: (value, origin) for key, value, origin in describe_settings({"model": "openai/x"})}
     assert rows["model"] == ("openai/x", "command line")
     assert rows["prompt"] == ("mine", "environment")
@@ -56,7 +56,7 @@ def test_show_names_the_source_of_every_value(monkeypatch: pytest.MonkeyPatch) -
     assert rows["max_tokens"][1] == "default"
     assert rows["api_key_env"] == ("MY_KEY (set)", "environment")
     assert rows["api_base"][0] == "https://***@llm.example/v1"
-    assert "hunter2" not in str(rows) and "sk-secret" not in str(rows)
+    assert "hunter2" not in str(rows) and "secret-value" not in str(rows)
 
 
 @pytest.mark.parametrize(
