@@ -176,3 +176,27 @@ def test_document_too_long_names_the_limit(
     assert result.exit_code == 2
     assert "over the model's 128,000-token context" in _error_line(result)
     assert stub.requests == []
+
+
+def test_brief_html_highlights_evidence(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    result = runner.invoke(
+        app, ["brief", str(SEED), "--format", "html", "-o", "note.html", *_stub_args(stub)]
+    )
+    assert result.exit_code == 0, result.stderr
+    page = Path("note.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>")
+    assert page.count('<mark class="ev"') >= 5
+    assert "Acting Under Secretary of State for Political Affairs, John Bass</mark>" in page
+
+
+def test_legacy_encoding_is_detected_and_named(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    doc = tmp_path / "latin.txt"
+    doc.write_bytes("Le ministre François Délégué a rencontré la délégation à Genève. ".encode("cp1252") * 5)
+    result = runner.invoke(app, ["brief", str(doc), "--format", "json", *_stub_args(stub)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(f"note: {doc} is not UTF-8; decoded it as ")
+    assert "François" in stub.requests[0]["body"]["messages"][-1]["content"]
