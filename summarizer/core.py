@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -16,6 +16,9 @@ from summarizer.errors import InputError
 from summarizer.grounding import ground
 from summarizer.prompts import Prompt, field_guide, load_prompt
 from summarizer.schemas import Meta, get_schema, schema_version
+
+if TYPE_CHECKING:
+    from summarizer.engine import Completion, Engine
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -38,9 +41,9 @@ class Summarizer:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings if settings is not None else load_settings()
-        self._engine: Any = None
+        self._engine: Engine | None = None
 
-    def _get_engine(self) -> Any:
+    def _get_engine(self) -> Engine:
         if self._engine is None:
             from summarizer.engine import Engine, resolve_target
 
@@ -60,7 +63,7 @@ class Summarizer:
         messages = template.render(document=text, fields=field_guide(model))
         return _Job(text=text, schema=model, schema_name=name, prompt=template, messages=messages)
 
-    def _finish(self, job: _Job, completion: Any, started: float) -> Any:
+    def _finish(self, job: _Job, completion: Completion, started: float) -> Any:
         engine = self._get_engine()
         output, coverage = ground(completion.output, job.text)
         if "meta" not in type(output).model_fields:

@@ -138,13 +138,12 @@ class EmbeddedRuntime:
     def warm_prefix(self, system: str) -> None:
         """Load the model state after ``system`` from disk, or compute and save it.
 
-        The system prompt (instructions and field guide) is the same for every document, and
+        The system prompt (instructions, field guide, example) is the same for every document, and
         processing it costs more than a short document does. llama.cpp reuses the longest
         cached token prefix, so restoring the saved state lets a fresh process skip it.
         """
-        key = hashlib.sha256(f"{MODEL_SHA256}\0{self.options.context_size}\0{system}".encode()).hexdigest()[
-            :16
-        ]
+        material = f"{MODEL_SHA256}\0{self.options.context_size}\0{system}"
+        key = hashlib.sha256(material.encode()).hexdigest()[:16]
         with self._lock:
             if key in self._warm:
                 return
