@@ -1,0 +1,75 @@
+"""The HTML view in a real headless Chromium (Debian's chromium, driven by playwright)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.grounding import ground
+from summarizer.render import to_html
+from summarizer.schemas import Brief
+from tests.conftest import SEED
+from tests.stub_server import STUB_BRIEF
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page_file(tmp_path: Path) -> Path:
+    source = SEED.read_text(encoding="utf-8")
+    data = json.loads(json.dumps(STUB_BRIEF))
+    data["commitments"][0]["evidence"] = "Washington may explore various avenues of cooperation"
+    brief, _ = ground(Brief.model_validate(data), source)
+    path = tmp_path / "note.html"
+    path.write_text(to_html(brief, source), encoding="utf-8")
+    return path
+
+
+def test_highlights_render_and_a_click_scrolls_to_the_span(browser: Any, page_file: Path) -> None:
+    requests: list[str] = []
+    page = browser.new_page(viewport={"width": 1200, "height": 600})
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_file.as_uri())
+
+    assert page.locator("mark.ev").count() >= 5
+    assert page.locator("#note table tr.item").count() == 2
+
+    # The commitment's evidence stands near the end of the source, out of view at first.
+    target = page.locator('mark.ev[data-ids~="3"]').first
+    assert target.inner_text() == "Washington may explore various avenues of cooperation"
+    source = page.locator("#source")
+    assert source.evaluate("el => el.scrollTop") == 0
+    page.locator('[data-ev="3"]').click()
+    page.wait_for_function("document.querySelector('#source').scrollTop > 0")
+    assert "active" in (target.get_attribute("class") or "")
+    box, view = target.bounding_box(), source.bounding_box()
+    assert box is not None and view is not None
+    assert view["y"] <= box["y"] <= view["y"] + view["height"]
+
+    assert requests == [page_file.as_uri()]  # nothing but the file itself: no network
+    page.close()
