@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from summarizer.schemas.meta import Meta
 
-SCHEMA_VERSION = "brief/1"
+SCHEMA_VERSION = "brief/2"
 
 Evidence = Annotated[
     str,
@@ -107,19 +107,22 @@ class Commitment(_Grounded):
     """Something a party undertook, or is expected or able to do."""
 
     actor: Short = Field(
-        description='The side that undertook it: a country or organisation named in full, e.g. "France",'
-        ' or both sides by name, e.g. "Chile and France".'
+        description='Who undertook it, named as in the document: a person, e.g. "Paul Martin", a country or'
+        ' organisation, e.g. "France", or both parties by name, e.g. "Chile and France".'
     )
     action: Annotated[str, Field(max_length=200)] = Field(
         description='A short verb phrase, e.g. "fund the new port".'
     )
     beneficiary: Short | None = Field(None, description="Who benefits; null if not stated.")
     firmness: Literal["firm", "expected", "possible"] = Field(
-        description="firm: agreed, pledged, committed, reaffirmed, signed."
-        " expected: is expected to, is set to, will likely. possible: may, could, might, explore."
+        description="firm: agreed, pledged, committed, reaffirmed, signed, promised, will."
+        " expected: is expected to, is set to, will likely. possible: may, could, might, explore, offered."
     )
     deadline: Short | None = Field(None, description="The deadline if stated; else null.")
     evidence: Evidence
+    hedge: SkipJsonSchema[str | None] = Field(
+        None, description="The modal words of the evidence that set the firmness, found by the library."
+    )
 
 
 class PartyStance(_Item):
@@ -147,14 +150,17 @@ class Brief(_Item):
     """A briefing note on one meeting or round of talks."""
 
     context: MeetingContext
-    participants: Annotated[list[Participant], Field(max_length=15)] = Field(
-        description="Everyone who met, spoke or acted, each once."
+    # maxItems bounds one request's output; the merged brief of a long document may hold more.
+    participants: list[Participant] = Field(
+        description="Everyone who met, spoke or acted, each once.", json_schema_extra={"maxItems": 15}
     )
-    agenda_items: Annotated[list[AgendaItem], Field(max_length=10)] = Field(
-        description="Every subject discussed, each once, most important first."
+    agenda_items: list[AgendaItem] = Field(
+        description="Every subject discussed, each once, most important first.",
+        json_schema_extra={"maxItems": 10},
     )
-    commitments: Annotated[list[Commitment], Field(max_length=10)] = Field(
-        description="Every undertaking, expectation or possibility stated; empty if none."
+    commitments: list[Commitment] = Field(
+        description="Every undertaking, expectation or possibility stated; empty if none.",
+        json_schema_extra={"maxItems": 10},
     )
     tone: Tone
     summary: Annotated[str, Field(max_length=600)] = Field(
@@ -162,3 +168,10 @@ class Brief(_Item):
     )
     headline: Annotated[str, Field(max_length=120)] = Field(description="At most 12 words.")
     meta: SkipJsonSchema[Meta | None] = None
+
+    @model_validator(mode="after")
+    def _check_against_source(self, info: ValidationInfo) -> Brief:
+        """With the source in the validation context, check the brief against it (re-asks)."""
+        from summarizer.checks import check_brief
+
+        return check_brief(self, info.context)

@@ -19,7 +19,13 @@ class Meta(BaseModel):
     cost_usd: float | None = Field(description="Cost from litellm's local price table; null if unknown.")
     latency_s: float = Field(description="Wall-clock seconds for the whole request, re-asks included.")
     retries: int = Field(description="Re-asks after output that failed validation.")
+    repairs: list[str] = Field(
+        default_factory=list,
+        description="Problems still present after the last re-ask that the library fixed itself.",
+    )
+    chunks: int = Field(1, description="Parts the document was split into to fit the model's context.")
     source_sha256: str = Field(description="sha256 of the source text (UTF-8).")
     grounding: float | None = Field(
         None, description="Share of items whose evidence was found in the source; null if none has evidence."
     )
+    dropped: int = Field(0, description="Items dropped because their evidence was not found (strict_grounding).")

@@ -81,7 +81,25 @@ with warnings.catch_warnings():
             2048, gt=0, description="Upper bound on the tokens the model may write for one brief."
         )
         timeout: float = Field(600.0, gt=0, description="Seconds to wait for one model call.")
-        max_retries: int = Field(2, ge=0, le=10, description="Re-asks after output that fails validation.")
+        max_retries: int = Field(
+            1,
+            ge=0,
+            le=10,
+            description="Re-asks after output that fails validation. After the last one the library"
+            " fixes what it can and marks the rest (see meta.repairs and grounded).",
+        )
+        strict_grounding: bool = Field(
+            False,
+            description="Drop items whose evidence is not found in the source after the re-asks,"
+            " instead of keeping them marked grounded: false.",
+        )
+        chunk_tokens: int = Field(
+            6000,
+            ge=500,
+            description="Longest part of a document sent in one request, in tokens. A longer document"
+            " (or one over the model's context window) is split on paragraph and sentence boundaries,"
+            " each part is briefed, and the briefs are merged.",
+        )
         mode: Mode = Field(
             "auto",
             description="How instructor asks for structured output: json_schema (constrained decoding),"

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from summarizer.chunking import Chunk, merge, split
 from summarizer.config import Settings, load_settings
 from summarizer.documents import check_text
 from summarizer.errors import InputError
 from summarizer.grounding import ground
 from summarizer.prompts import Prompt, field_guide, load_prompt
 from summarizer.schemas import Meta, get_schema, schema_version
+from summarizer.schemas.brief import Brief
 
 if TYPE_CHECKING:
     from summarizer.engine import Completion, Engine
@@ -29,7 +31,19 @@ class _Job:
     schema: type[BaseModel]
     schema_name: str
     prompt: Prompt
-    messages: list[dict[str, str]]
+    fields: str
+
+    def messages(self, text: str) -> list[dict[str, str]]:
+        return self.prompt.render(document=text, fields=self.fields)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One request's worth of the document, and what came back."""
+
+    chunk: Chunk
+    completion: Completion
+    repairs: list[str]
 
 
 class Summarizer:
@@ -60,14 +74,44 @@ class Summarizer:
         else:
             model, name = schema, f"{schema.__module__}:{schema.__qualname__}"
         template = load_prompt(prompt or self.settings.prompt, self.settings.prompt_dir)
-        messages = template.render(document=text, fields=field_guide(model))
-        return _Job(text=text, schema=model, schema_name=name, prompt=template, messages=messages)
+        return _Job(text=text, schema=model, schema_name=name, prompt=template, fields=field_guide(model))
 
-    def _finish(self, job: _Job, completion: Completion, started: float) -> Any:
+    def _plan(self, job: _Job, engine: Engine) -> list[Chunk]:
+        """The whole document, or parts of it that each fit ``chunk_tokens`` and the context window."""
+        whole = [Chunk(0, len(job.text), job.text)]
+        tokens = engine.target.count_tokens(job.messages(job.text))
+        if tokens is None:
+            return whole
+        overhead = engine.target.count_tokens(job.messages("")) or 0
+        budget = self.settings.chunk_tokens
+        if engine.target.context_tokens:
+            budget = min(budget, engine.target.context_tokens - self.settings.max_tokens - overhead)
+        document_tokens = tokens - overhead
+        if document_tokens <= budget:
+            return whole
+        if not issubclass(job.schema, Brief) or budget < 200:
+            engine.check_length(job.messages(job.text))  # raises: this schema cannot be merged
+            return whole
+        chars_per_token = len(job.text) / max(document_tokens, 1)
+        return split(job.text, int(budget * chars_per_token * 0.95))
+
+    def _context(self, chunk: Chunk, repairs: list[str]) -> dict[str, Any]:
+        return {"source": chunk.text, "repairs": repairs}
+
+    def _finish(self, job: _Job, parts: list[_Part], started: float) -> Any:
         engine = self._get_engine()
-        output, coverage = ground(completion.output, job.text)
+        strict = self.settings.strict_grounding
+        grounded = [ground(p.completion.output, p.chunk.text, drop_ungrounded=strict) for p in parts]
+        if len(parts) == 1:
+            output = grounded[0].output
+        else:
+            output = merge([g.output for g in grounded], [p.chunk for p in parts])  # type: ignore[arg-type]
         if "meta" not in type(output).model_fields:
             return output
+        items = sum(g.items for g in grounded)
+        found = sum(g.found for g in grounded)
+        completions = [p.completion for p in parts]
+        costs = [c.cost_usd for c in completions]
         meta = Meta(
             provider=engine.target.provider,
             model=engine.target.model_name,
@@ -75,18 +119,23 @@ class Summarizer:
             prompt_sha256=job.prompt.sha256,
             schema_name=job.schema_name,
             schema_version=schema_version(job.schema),
-            prompt_tokens=completion.prompt_tokens,
-            completion_tokens=completion.completion_tokens,
-            cost_usd=completion.cost_usd,
+            prompt_tokens=sum(c.prompt_tokens for c in completions),
+            completion_tokens=sum(c.completion_tokens for c in completions),
+            cost_usd=None if None in costs else sum(c for c in costs if c is not None),
             latency_s=round(time.monotonic() - started, 3),
-            retries=completion.attempts - 1,
+            retries=sum(c.attempts - 1 for c in completions),
+            repairs=[r for p in parts for r in p.repairs],
+            chunks=len(parts),
             source_sha256=hashlib.sha256(job.text.encode("utf-8")).hexdigest(),
-            grounding=None if coverage is None else round(coverage, 4),
+            grounding=round(found / items, 4) if items else None,
+            dropped=sum(g.dropped for g in grounded),
         )
         return output.model_copy(update={"meta": meta})
 
     def summarize(self, text: str, *, schema: type[T] | str | None = None, prompt: str | None = None) -> Any:
         """A brief of ``text`` (or an instance of ``schema``, when given).
+
+        A document longer than ``chunk_tokens`` is briefed in parts whose briefs are merged.
 
         Args:
             text: the document.
@@ -96,10 +145,15 @@ class Summarizer:
         started = time.monotonic()
         job = self._prepare(text, schema, prompt)
         engine = self._get_engine()
-        engine.check_length(job.messages)
-        engine.warm(job.messages)
-        completion = engine.complete(job.messages, job.schema, {"source": job.text})
-        return self._finish(job, completion, started)
+        parts = []
+        for chunk in self._plan(job, engine):
+            messages = job.messages(chunk.text)
+            engine.check_length(messages)
+            engine.warm(messages)
+            repairs: list[str] = []
+            completion = engine.complete(messages, job.schema, self._context(chunk, repairs))
+            parts.append(_Part(chunk, completion, repairs))
+        return self._finish(job, parts, started)
 
     async def asummarize(
         self, text: str, *, schema: type[T] | str | None = None, prompt: str | None = None
@@ -108,10 +162,15 @@ class Summarizer:
         started = time.monotonic()
         job = self._prepare(text, schema, prompt)
         engine = await asyncio.to_thread(self._get_engine)
-        await asyncio.to_thread(engine.check_length, job.messages)
-        await asyncio.to_thread(engine.warm, job.messages)
-        completion = await engine.acomplete(job.messages, job.schema, {"source": job.text})
-        return self._finish(job, completion, started)
+        parts = []
+        for chunk in await asyncio.to_thread(self._plan, job, engine):
+            messages = job.messages(chunk.text)
+            await asyncio.to_thread(engine.check_length, messages)
+            await asyncio.to_thread(engine.warm, messages)
+            repairs: list[str] = []
+            completion = await engine.acomplete(messages, job.schema, self._context(chunk, repairs))
+            parts.append(_Part(chunk, completion, repairs))
+        return self._finish(job, parts, started)
 
 
 def summarize(

@@ -200,10 +200,10 @@ class Engine:
 
         if self._sync is None:
             self._sync = instructor.from_litellm(_litellm().completion, mode=self._mode())
-        counter = _AttemptCounter()
+        counter = _AttemptCounter(self.settings.max_retries + 1)
         with self._errors(counter):
             output = self._sync.create(
-                **self._kwargs(messages, response_model, context), hooks=counter.hooks()
+                **self._kwargs(messages, response_model, counter.context(context)), hooks=counter.hooks()
             )
         return self._completion(output, counter)
 
@@ -215,10 +215,10 @@ class Engine:
 
         if self._async is None:
             self._async = instructor.from_litellm(_litellm().acompletion, mode=self._mode())
-        counter = _AttemptCounter()
+        counter = _AttemptCounter(self.settings.max_retries + 1)
         with self._errors(counter):
             output = await self._async.create(
-                **self._kwargs(messages, response_model, context), hooks=counter.hooks()
+                **self._kwargs(messages, response_model, counter.context(context)), hooks=counter.hooks()
             )
         return self._completion(output, counter)
 
@@ -336,10 +336,21 @@ def _is_connection_error(e: BaseException) -> bool:
 
 
 class _AttemptCounter:
-    """Counts the model calls instructor makes for one request (first try plus re-asks)."""
+    """Counts the model calls instructor makes for one request (first try plus re-asks).
 
-    def __init__(self) -> None:
+    Validators see ``is_last_attempt`` in their context: on the last attempt they fix what they
+    can instead of failing.
+    """
+
+    def __init__(self, max_attempts: int) -> None:
         self.attempts = 0
+        self.max_attempts = max_attempts
+
+    def is_last_attempt(self) -> bool:
+        return self.attempts >= self.max_attempts
+
+    def context(self, context: dict[str, Any]) -> dict[str, Any]:
+        return {**context, "is_last_attempt": self.is_last_attempt}
 
     def hooks(self) -> Any:
         from instructor.v2.core.hooks import Hooks

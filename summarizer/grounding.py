@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -12,21 +13,31 @@ from summarizer.schemas.brief import Span
 M = TypeVar("M", bound=BaseModel)
 
 
-def ground(output: M, source: str) -> tuple[M, float | None]:
+@dataclass(frozen=True)
+class Grounded(Generic[M]):
+    """The output with spans, and the counts behind its grounding coverage."""
+
+    output: M
+    items: int  # items with evidence
+    found: int  # of those, items whose evidence was found
+    dropped: int  # items dropped because their evidence was not found
+
+
+def ground(output: M, source: str, *, drop_ungrounded: bool = False) -> Grounded[M]:
     """A copy of ``output`` whose evidence-bearing items carry ``span`` and ``grounded``.
 
-    Returns the copy and the share of those items whose evidence was found (None if there are
-    none). Items of schemas without ``span``/``grounded`` fields are counted but not changed.
+    With ``drop_ungrounded``, list items whose evidence is not found are left out. Items of
+    schemas without ``span``/``grounded`` fields are counted but not changed.
     """
-    counts = [0, 0]  # items with evidence, items grounded
-    grounded = _walk(output, source, counts)
-    return grounded, (counts[1] / counts[0] if counts[0] else None)
+    counts = [0, 0, 0]  # items with evidence, items grounded, items dropped
+    grounded = _walk(output, source, counts, drop_ungrounded)
+    return Grounded(grounded, items=counts[0], found=counts[1], dropped=counts[2])
 
 
-def _walk(value: Any, source: str, counts: list[int]) -> Any:
+def _walk(value: Any, source: str, counts: list[int], drop: bool) -> Any:
     if isinstance(value, BaseModel):
         updates = {
-            name: _walk(getattr(value, name), source, counts)
+            name: _walk(getattr(value, name), source, counts, drop)
             for name in type(value).model_fields
             if name not in ("span", "grounded", "meta")
         }
@@ -44,5 +55,10 @@ def _walk(value: Any, source: str, counts: list[int]) -> Any:
                 updates.update(span=span, grounded=found is not None)
         return value.model_copy(update=updates)
     if isinstance(value, list):
-        return [_walk(v, source, counts) for v in value]
+        items = [_walk(v, source, counts, drop) for v in value]
+        if drop:
+            kept = [v for v in items if getattr(v, "grounded", None) is not False]
+            counts[2] += len(items) - len(kept)
+            return kept
+        return items
     return value

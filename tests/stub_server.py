@@ -67,6 +67,7 @@ class Behaviour:
     delay: float = 0.0
     fail_when: str | None = None  # answer 500 to requests whose messages contain this text
     brief: dict[str, Any] = field(default_factory=lambda: dict(STUB_BRIEF))
+    answers: list[dict[str, Any]] = field(default_factory=list)  # given in order before ``brief``
 
 
 class StubServer:
@@ -101,7 +102,8 @@ class StubServer:
                     error = {"message": f"stub error {status}", "type": "stub", "code": status}
                     self._send(status, {"error": error})
                     return
-                content = "this is not json {" if b.garbage else json.dumps(b.brief)
+                answer = b.answers.pop(0) if b.answers else b.brief
+                content = "this is not json {" if b.garbage else json.dumps(answer)
                 self._send(200, _completion(body, content))
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:

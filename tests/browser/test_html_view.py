@@ -44,7 +44,7 @@ def page_file(tmp_path: Path) -> Path:
     source = SEED.read_text(encoding="utf-8")
     data = json.loads(json.dumps(STUB_BRIEF))
     data["commitments"][0]["evidence"] = "Washington may explore various avenues of cooperation"
-    brief, _ = ground(Brief.model_validate(data), source)
+    brief = ground(Brief.model_validate(data), source).output
     path = tmp_path / "note.html"
     path.write_text(to_html(brief, source), encoding="utf-8")
     return path

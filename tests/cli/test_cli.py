@@ -160,22 +160,30 @@ def test_garbage_output_exits_5_after_retries(stub: StubServer, monkeypatch: pyt
     out = Path("out.json")
     result = runner.invoke(app, ["brief", str(SEED), *_stub_args(stub), "-o", str(out)])
     assert result.exit_code == 5
-    assert "still invalid after 3 attempts" in _error_line(result)
-    assert len(stub.requests) == 3  # the first try and max_retries=2 re-asks
+    assert "still invalid after 2 attempts" in _error_line(result)
+    assert len(stub.requests) == 2  # the first try and max_retries=1 re-ask
     assert not out.exists()
 
 
-def test_document_too_long_names_the_limit(
+def test_long_document_is_briefed_in_parts_and_merged(
     stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("STUB_KEY", "k" * 20)
     doc = tmp_path / "long.txt"
-    doc.write_text("The delegates discussed fishing rights at length. " * 20_000, encoding="utf-8")
-    config = _config(stub)
-    result = runner.invoke(app, ["brief", str(doc), "--model", "openai/gpt-4o-mini", "--config", str(config)])
-    assert result.exit_code == 2
-    assert "over the model's 128,000-token context" in _error_line(result)
-    assert stub.requests == []
+    text = "\n\n".join([SEED.read_text(encoding="utf-8")] * 4)
+    doc.write_text(text, encoding="utf-8")
+    config = _config(stub, "chunk_tokens = 1200\n")
+    result = runner.invoke(app, ["brief", str(doc), "--format", "json", "--model", "openai/gpt-4o-mini", "--config", str(config)])
+    assert result.exit_code == 0, result.stderr
+    brief = json.loads(result.stdout)
+    assert brief["meta"]["chunks"] == len(stub.requests) >= 3
+    sent = [r["body"]["messages"][-1]["content"] for r in stub.requests]
+    assert all(len(m) < len(text) / 2 for m in sent)
+    assert [p["name"] for p in brief["participants"]] == ["John Bass", "Amna Baloch"]  # merged
+    spans = [c["span"] for c in brief["commitments"]]
+    assert len({s["start"] for s in spans}) == len(spans) == len(stub.requests)  # one per part, none twice
+    for c in brief["commitments"]:
+        assert text[c["span"]["start"] : c["span"]["end"]] == c["evidence"]
 
 
 def test_brief_html_highlights_evidence(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:

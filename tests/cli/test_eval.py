@@ -56,7 +56,7 @@ def test_eval_scores_writes_reports_and_counts_failures(
 
     report = json.loads(Path("out/report.json").read_text())
     assert report["key"]["model"] == "stub" and len(report["key"]["prompt_sha256"]) == 64
-    assert report["key"]["schema_version"] == "brief/1"
+    assert report["key"]["schema_version"] == "brief/2"
     assert [f["id"] for f in report["failed"]] == ["other-two"]
     overall = report["scores"]["ALL"]
     # The stub's brief names John Bass and Amna Baloch: 2 of 3 seed people, 0 of the failed case's 1.

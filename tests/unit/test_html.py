@@ -14,7 +14,7 @@ def _page(**changes: object) -> str:
     data = json.loads(json.dumps(STUB_BRIEF))
     data.update(changes)
     source = SEED.read_text(encoding="utf-8")
-    brief, _ = ground(Brief.model_validate(data), source)
+    brief = ground(Brief.model_validate(data), source).output
     return to_html(brief, source)
 
 

@@ -62,7 +62,7 @@ def test_meta_footer() -> None:
         prompt="brief",
         prompt_sha256="a" * 64,
         schema_name="brief",
-        schema_version="brief/1",
+        schema_version="brief/2",
         prompt_tokens=10,
         completion_tokens=5,
         cost_usd=0.0,
@@ -71,7 +71,7 @@ def test_meta_footer() -> None:
         source_sha256="b" * 64,
     )
     md = to_markdown(_brief().model_copy(update={"meta": meta}))
-    assert "embedded/m · prompt brief (aaaaaaaaaaaa) · schema brief/1 · 10+5 tokens · 1.2 s · 1 re-asks" in md
+    assert "embedded/m · prompt brief (aaaaaaaaaaaa) · schema brief/2 · 10+5 tokens · 1.2 s · 1 re-asks" in md
 
 
 def test_unfound_evidence_is_flagged() -> None:

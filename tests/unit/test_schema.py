@@ -81,7 +81,7 @@ class CustomNote(BaseModel):
 def test_custom_schema_by_import_path() -> None:
     assert get_schema("tests.unit.test_schema:CustomNote") is CustomNote
     assert schema_version(CustomNote) == "custom"
-    assert schema_version(Brief) == "brief/1"
+    assert schema_version(Brief) == "brief/2"
 
 
 @pytest.mark.parametrize("name", ["nope", "tests.unit.test_schema:Missing", "json:dumps"])

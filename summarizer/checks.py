@@ -1,0 +1,349 @@
+"""Checks of a brief against its source: the mistakes small models make, and how to fix them.
+
+Each check yields a :class:`Problem`: a message that tells the model what to fix (instructor
+sends it back as the re-ask) and, where the library can make the fix itself, a function that
+does. While re-asks remain, any problem fails validation. On the last attempt the library
+applies the fixes it can and keeps the rest visible: unaligned evidence stays marked
+``grounded: false`` (or is dropped with ``strict_grounding``), and ``meta.repairs`` lists what
+the library changed.
+
+Two normalisations never cost a re-ask, because the model is not wrong, only inconsistent:
+affiliations are written one way ("U.S." and "Washington" become "United States"), and every
+commitment gets the ``hedge`` words found in its evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from summarizer.alignment import align
+from summarizer.scoring import TITLE_TOKENS, content_words, name_tokens, surname
+
+if TYPE_CHECKING:
+    from summarizer.schemas.brief import Brief, Commitment, Participant
+
+MAX_TOPIC_WORDS = 6
+"""Longest agenda label accepted, in words."""
+
+MAX_MESSAGES = 8
+"""Problems named in one re-ask; more would drown the small model."""
+
+FIRMNESS_CUES: dict[str, tuple[str, ...]] = {
+    "possible": ("may", "might", "could", "explore", "exploring", "consider", "considering", "possibly"),
+    "expected": (
+        "expected to",
+        "is set to",
+        "are set to",
+        "will likely",
+        "likely to",
+        "plans to",
+        "plan to",
+        "intends to",
+        "intend to",
+    ),
+    "firm": (
+        "agreed",
+        "agree",
+        "committed",
+        "commit",
+        "pledged",
+        "pledge",
+        "reaffirmed",
+        "signed",
+        "vowed",
+        "promised",
+    ),
+}
+"""Modal words of the evidence that fix a commitment's firmness, weakest class first."""
+
+AFFILIATIONS: dict[str, tuple[str, ...]] = {
+    "United States": ("us", "u s", "usa", "united states of america", "america", "american", "washington"),
+    "United Kingdom": ("uk", "u k", "britain", "great britain", "british", "london"),
+    "Russia": ("russian federation", "russian", "moscow", "kremlin"),
+    "China": ("prc", "people s republic of china", "chinese", "beijing"),
+    "European Union": ("eu", "e u", "brussels"),
+    "United Nations": ("un", "u n"),
+    "Pakistan": ("pakistani", "islamabad"),
+    "India": ("indian", "new delhi"),
+    "France": ("french", "paris"),
+    "Germany": ("german", "berlin"),
+    "Japan": ("japanese", "tokyo"),
+    "Iran": ("iranian", "tehran"),
+    "Israel": ("israeli",),
+    "Turkey": ("turkish", "turkiye", "ankara"),
+    "Ukraine": ("ukrainian", "kyiv", "kiev"),
+}
+"""Canonical affiliation and the spellings, adjectives and capitals that mean it."""
+
+_ALIAS = {alias: name for name, aliases in AFFILIATIONS.items() for alias in (name.lower(), *aliases)}
+_BOTH_SIDES = re.compile(r"^(both|the two|all) (sides|parties|countries|governments|delegations|leaders)$")
+
+
+@dataclass
+class Problem:
+    """One thing to fix: what to tell the model, and the library's own fix if it has one."""
+
+    message: str
+    fix: Callable[[], None] | None = None
+
+
+def check_brief(brief: Brief, context: dict[str, Any] | None) -> Brief:
+    """Validate ``brief`` against the source in ``context``; used by ``Brief``'s validator.
+
+    ``context`` holds ``source`` (the document), and optionally ``is_last_attempt`` (a callable)
+    and ``repairs`` (a list that collects what the library fixed). Without a source, as when a
+    saved brief is read back, nothing is checked.
+    """
+    if not context or not isinstance(context.get("source"), str):
+        return brief
+    source: str = context["source"]
+    normalize(brief)
+    problems = list(find_problems(brief, source))
+    if not problems:
+        return brief
+    last = context.get("is_last_attempt")
+    if last is None or not last():
+        shown = problems[:MAX_MESSAGES]
+        more = len(problems) - len(shown)
+        lines = [f"- {p.message}" for p in shown] + ([f"- and {more} more"] if more > 0 else [])
+        raise ValueError("Fix these problems and answer again:\n" + "\n".join(lines))
+    repairs = context.get("repairs")
+    for problem in problems:
+        if problem.fix is not None:
+            problem.fix()
+            if isinstance(repairs, list):
+                repairs.append(problem.message)
+    return brief
+
+
+def find_problems(brief: Brief, source: str) -> Iterator[Problem]:
+    """Every problem of ``brief`` against ``source``, in the brief's order."""
+    yield from _evidence_problems(brief, source)
+    yield from _participant_problems(brief, source)
+    yield from _commitment_problems(brief, source)
+    yield from _agenda_problems(brief)
+
+
+def normalize(brief: Brief) -> None:
+    """Fixes that need no re-ask: one spelling per affiliation, and each commitment's hedge words."""
+    for p in brief.participants:
+        p.affiliation = canonical_affiliation(p.affiliation)
+    for c in brief.commitments:
+        cues = hedge_words(c.evidence)
+        c.hedge = " ".join(cues) if cues else None
+
+
+def canonical_affiliation(text: str) -> str:
+    """ "U.S." and "Washington" become "United States"; an unknown affiliation is kept as written."""
+    key = " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+    key = key.removeprefix("the ")
+    return _ALIAS.get(key, text.strip())
+
+
+def hedge_words(text: str) -> list[str]:
+    """The firmness cues of ``text``, in the order they occur."""
+    found = []
+    for cues in FIRMNESS_CUES.values():
+        for cue in cues:
+            # "may" only in lower case: "in May" is a month.
+            flags = 0 if cue == "may" else re.IGNORECASE
+            found += [(m.start(), cue) for m in re.finditer(rf"\b{re.escape(cue)}\b", text, flags)]
+    # Overlapping cues ("will likely" and "likely to" in "will likely to") keep the earliest.
+    found.sort()
+    words: list[str] = []
+    end = -1
+    for start, cue in found:
+        if start >= end:
+            words.append(cue)
+            end = start + len(cue)
+    return words
+
+
+def firmness_of(cues: list[str]) -> set[str]:
+    """The firmness classes ``cues`` allow."""
+    return {level for level, words in FIRMNESS_CUES.items() if any(c in words for c in cues)}
+
+
+# --- the checks ----------------------------------------------------------------------------
+
+
+def _label(text: str, width: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _evidence_problems(brief: Brief, source: str) -> Iterator[Problem]:
+    items: list[tuple[str, Any]] = [
+        *((f'participant "{_label(p.name)}"', p) for p in brief.participants),
+        *((f'agenda item "{_label(a.topic)}"', a) for a in brief.agenda_items),
+        *((f'commitment "{_label(c.action)}"', c) for c in brief.commitments),
+        ("tone", brief.tone),
+    ]
+    for what, item in items:
+        if align(item.evidence, source) is None:
+            yield Problem(
+                f'the evidence of {what}, "{_label(item.evidence, 80)}", is not in the document:'
+                " copy the words exactly as written"
+            )
+
+
+def _participant_problems(brief: Brief, source: str) -> Iterator[Problem]:
+    people = brief.participants
+    for p in people:
+        if p.kind != "person":
+            continue
+        titled = _title_in_name(p)
+        if titled:
+            yield Problem(
+                f'participant "{p.name}": the name contains the title "{titled}";'
+                f' put it in "title" and write only the name',
+                fix=_strip_title(p, titled),
+            )
+        if align(p.name, source) is None and align(_without_title(p.name), source) is None:
+            yield Problem(f'participant "{p.name}" is not named in the document: write the name as written there')
+    for i, a in enumerate(people):
+        for b in people[i + 1 :]:
+            if same_person(a, b):
+                yield Problem(
+                    f'participants "{a.name}" and "{b.name}" are the same person: list them once',
+                    fix=_merge(brief, a, b),
+                )
+                break
+
+
+def _title_in_name(p: Participant) -> str | None:
+    words = p.name.split()
+    if p.title and len(words) > 1 and re.search(rf"\b{re.escape(p.title.lower())}\b", p.name.lower()):
+        return p.title
+    lead = []
+    for word in words[:-1]:
+        if re.sub(r"[^a-z]", "", word.lower()) in TITLE_TOKENS | {"foreign", "defence", "defense", "state"}:
+            lead.append(word)
+        else:
+            break
+    return " ".join(lead) if any(re.sub(r"[^a-z]", "", w.lower()) in TITLE_TOKENS for w in lead) else None
+
+
+def _without_title(name: str) -> str:
+    tokens = name.split()
+    while len(tokens) > 1 and re.sub(r"[^a-z]", "", tokens[0].lower()) in TITLE_TOKENS:
+        tokens.pop(0)
+    return " ".join(tokens)
+
+
+def _strip_title(p: Participant, titled: str) -> Callable[[], None]:
+    def fix() -> None:
+        stripped = re.sub(rf"\b{re.escape(titled)}\b", " ", p.name, flags=re.IGNORECASE)
+        name = " ".join(stripped.split()).strip(" ,")
+        if name:
+            p.name = name
+            p.title = p.title or titled
+
+    return fix
+
+
+def same_person(a: Participant, b: Participant) -> bool:
+    """Whether two participants are one: the same name, or a person with the same surname and title."""
+    if a.kind != b.kind:
+        return False
+    ta, tb = name_tokens(a.name), name_tokens(b.name)
+    if ta == tb:
+        return True
+    if a.kind != "person":
+        return False
+    sa, sb = surname(ta), surname(tb)
+    if sa is None or sa != sb:
+        return False
+    shorter, longer = sorted((ta, tb), key=len)
+    same_title = bool(a.title) and a.title.lower() == b.title.lower()
+    return same_title or all(t in longer for t in shorter)
+
+
+def _merge(brief: Brief, keep: Participant, drop: Participant) -> Callable[[], None]:
+    def fix() -> None:
+        if drop not in brief.participants:
+            return
+        if len(drop.name) > len(keep.name):
+            keep.name, keep.evidence = drop.name, drop.evidence
+        keep.title = keep.title or drop.title
+        keep.affiliation = keep.affiliation or drop.affiliation
+        keep.role = keep.role or drop.role
+        brief.participants = [p for p in brief.participants if p is not drop]
+
+    return fix
+
+
+def _named_in(part: str, brief: Brief, source: str) -> bool:
+    key = part.strip().lower()
+    if not key or _BOTH_SIDES.match(key):
+        return True
+    if align(part, source) is not None:
+        return True
+    canonical = canonical_affiliation(part)
+    spellings = [canonical, *AFFILIATIONS.get(canonical, ())]
+    if any(re.search(rf"\b{re.escape(s)}\b", source, re.IGNORECASE) for s in spellings):
+        return True
+    parties = {p.affiliation.lower() for p in brief.participants} | {p.name.lower() for p in brief.participants}
+    return key in parties or canonical.lower() in parties
+
+
+def _commitment_problems(brief: Brief, source: str) -> Iterator[Problem]:
+    seen: dict[tuple[str, frozenset[str]], Commitment] = {}
+    for c in brief.commitments:
+        parts = [p for p in re.split(r",|\band\b|&", c.actor) if p.strip()]
+        missing = [p.strip() for p in parts if not _named_in(p, brief, source)]
+        if missing:
+            yield Problem(
+                f'commitment "{_label(c.action)}": the actor "{c.actor}" is not a party named in the'
+                ' document; name the country, organisation or person as the document does, or "both sides"'
+            )
+        cues = hedge_words(c.evidence)
+        allowed = firmness_of(cues)
+        if allowed and c.firmness not in allowed:
+            level = next(lv for lv in FIRMNESS_CUES if lv in allowed)
+            yield Problem(
+                f'commitment "{_label(c.action)}": the evidence says "{" ".join(cues)}",'
+                f' so its firmness is "{level}", not "{c.firmness}"',
+                fix=_set_firmness(c, level),
+            )
+        key = (c.actor.lower().strip(), frozenset(content_words(c.action)))
+        if key in seen:
+            yield Problem(
+                f'commitment "{_label(c.action)}" of {c.actor} is listed twice: list it once',
+                fix=_drop(brief, "commitments", c),
+            )
+        else:
+            seen[key] = c
+
+
+def _set_firmness(c: Commitment, level: str) -> Callable[[], None]:
+    def fix() -> None:
+        c.firmness = level  # type: ignore[assignment]  # one of the Literal's values
+
+    return fix
+
+
+def _drop(brief: Brief, field: str, item: Any) -> Callable[[], None]:
+    def fix() -> None:
+        setattr(brief, field, [x for x in getattr(brief, field) if x is not item])
+
+    return fix
+
+
+def _agenda_problems(brief: Brief) -> Iterator[Problem]:
+    kept: list[tuple[set[str], str]] = []
+    for a in brief.agenda_items:
+        if len(a.topic.split()) > MAX_TOPIC_WORDS:
+            yield Problem(f'agenda topic "{_label(a.topic)}" is too long: use a label of one to four words')
+        words = content_words(a.topic)
+        twin = next((topic for other, topic in kept if words and (words <= other or other <= words)), None)
+        if twin is not None:
+            yield Problem(
+                f'agenda item "{_label(a.topic)}" restates "{_label(twin)}": list each subject once',
+                fix=_drop(brief, "agenda_items", a),
+            )
+        else:
+            kept.append((words, a.topic))

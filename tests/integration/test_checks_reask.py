@@ -1,0 +1,74 @@
+"""Validation re-asks and grounding against an OpenAI-compatible stub on loopback."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from summarizer import InputError, Settings, Summarizer
+from tests.stub_server import STUB_BRIEF, StubServer
+
+
+def _settings(stub: StubServer, **extra: object) -> Settings:
+    return Settings(model="openai/stub-model", api_base=stub.api_base, api_key_env="STUB_KEY", **extra)
+
+
+@pytest.fixture(autouse=True)
+def stub_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "stub-key-0123456789")
+
+
+def _flawed() -> dict[str, Any]:
+    data = copy.deepcopy(STUB_BRIEF)
+    data["participants"][1] |= {"name": "Foreign Secretary Amna Baloch", "title": ""}
+    data["commitments"][0] |= {"firmness": "possible"}
+    data["agenda_items"][0] |= {"evidence": "a free trade agreement was signed"}
+    return data
+
+
+def test_reask_names_each_problem_and_the_fixed_answer_is_kept(stub: StubServer, seed_text: str) -> None:
+    stub.behaviour.answers = [_flawed()]
+    brief = Summarizer(_settings(stub)).summarize(seed_text)
+    assert len(stub.requests) == 2
+    reask = json.dumps(stub.requests[1]["body"]["messages"][-1])
+    assert '\\"a free trade agreement was signed\\", is not in the document' in reask
+    assert 'contains the title \\"Foreign Secretary\\"' in reask
+    assert 'so its firmness is \\"firm\\", not \\"possible\\"' in reask
+    assert brief.meta.retries == 1 and brief.meta.repairs == []
+    assert brief.meta.grounding == 1.0
+
+
+def test_after_the_last_reask_the_library_fixes_what_it_can(stub: StubServer, seed_text: str) -> None:
+    stub.behaviour.brief = _flawed()
+    brief = Summarizer(_settings(stub, max_retries=1)).summarize(seed_text)
+    assert len(stub.requests) == 2
+    assert (brief.participants[1].name, brief.participants[1].title) == ("Amna Baloch", "Foreign Secretary")
+    assert brief.commitments[0].firmness == "firm" and brief.commitments[0].hedge == "agreed"
+    assert brief.agenda_items[0].grounded is False and brief.agenda_items[0].span is None
+    assert brief.meta.retries == 1 and len(brief.meta.repairs) == 2
+    assert brief.meta.grounding == 0.8 and brief.meta.dropped == 0
+
+
+def test_strict_grounding_drops_what_stays_unfound(stub: StubServer, seed_text: str) -> None:
+    stub.behaviour.brief = _flawed()
+    brief = Summarizer(_settings(stub, max_retries=0, strict_grounding=True)).summarize(seed_text)
+    assert len(stub.requests) == 1
+    assert brief.agenda_items == []
+    assert brief.meta.dropped == 1 and brief.meta.grounding == 0.8
+
+
+class Note(BaseModel):
+    topic: str
+
+
+def test_a_custom_schema_cannot_be_merged_so_a_long_document_is_refused(stub: StubServer) -> None:
+    text = "The delegates discussed fishing rights at length. " * 20_000
+    with pytest.raises(InputError, match="over the model's 128,000-token context"):
+        Summarizer(Settings(model="openai/gpt-4o-mini", api_base=stub.api_base, api_key_env="STUB_KEY")).summarize(
+            text, schema=Note
+        )
+    assert stub.requests == []

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from summarizer.checks import canonical_affiliation, find_problems, hedge_words
+from summarizer.schemas import Brief
+from tests.conftest import SEED
+from tests.stub_server import STUB_BRIEF
+
+SOURCE = SEED.read_text(encoding="utf-8")
+
+
+def _data(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(STUB_BRIEF)
+    data.update(changes)
+    return data
+
+
+def _validate(data: dict[str, Any], *, last: bool = False, repairs: list[str] | None = None) -> Brief:
+    context = {"source": SOURCE, "is_last_attempt": lambda: last, "repairs": repairs if repairs is not None else []}
+    return Brief.model_validate(data, context=context)
+
+
+def _messages(data: dict[str, Any]) -> list[str]:
+    return [p.message for p in find_problems(Brief.model_validate(data), SOURCE)]
+
+
+def test_a_good_brief_passes_and_saved_briefs_are_not_checked() -> None:
+    assert _messages(_data()) == []
+    bad = _data()
+    bad["tone"] = {**bad["tone"], "evidence": "words that are nowhere"}
+    Brief.model_validate(bad)  # no source in the context: read back as it was written
+
+
+def test_unaligned_evidence_is_re_asked_naming_the_quote() -> None:
+    data = _data()
+    data["agenda_items"] = [{"topic": "trade", "evidence": "a free trade agreement was signed", "summary": "x"}]
+    with pytest.raises(ValidationError) as err:
+        _validate(data)
+    assert 'the evidence of agenda item "trade", "a free trade agreement was signed", is not in the document' in str(err.value)
+
+
+def test_title_in_name_is_re_asked_then_stripped() -> None:
+    data = _data()
+    data["participants"][1] = {**data["participants"][1], "name": "Foreign Secretary Amna Baloch", "title": ""}
+    with pytest.raises(ValidationError, match='contains the title "Foreign Secretary"'):
+        _validate(data)
+    repairs: list[str] = []
+    brief = _validate(data, last=True, repairs=repairs)
+    assert (brief.participants[1].name, brief.participants[1].title) == ("Amna Baloch", "Foreign Secretary")
+    assert len(repairs) == 1 and "Foreign Secretary" in repairs[0]
+
+
+def test_name_must_be_in_the_source() -> None:
+    data = _data()
+    data["participants"][1] = {**data["participants"][1], "name": "Amina Balochistani"}
+    assert any("is not named in the document" in m for m in _messages(data))
+
+
+def test_duplicates_by_surname_and_title_are_merged() -> None:
+    data = _data()
+    data["participants"].append({**data["participants"][1], "name": "Baloch", "role": None, "affiliation": ""})
+    assert _messages(data) == ['participants "Amna Baloch" and "Baloch" are the same person: list them once']
+    brief = _validate(data, last=True)
+    assert [p.name for p in brief.participants] == ["John Bass", "Amna Baloch"]
+    assert brief.participants[1].affiliation == "Pakistan"
+
+
+def test_different_people_with_one_surname_are_kept() -> None:
+    data = _data()
+    data["participants"].append({**data["participants"][1], "name": "Sara Baloch", "title": "Ambassador"})
+    assert not any("same person" in m for m in _messages(data))
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [("U.S.", "United States"), ("the US", "United States"), ("Washington", "United States"),
+     ("American", "United States"), ("Pakistani", "Pakistan"), ("Ministry of Fisheries", "Ministry of Fisheries")],
+)
+def test_affiliations_are_normalised_without_a_re_ask(written: str, canonical: str) -> None:
+    assert canonical_affiliation(written) == canonical
+    data = _data()
+    data["participants"][0] = {**data["participants"][0], "affiliation": written}
+    assert _validate(data).participants[0].affiliation == canonical
+
+
+def test_actor_must_be_a_party_named_in_the_text() -> None:
+    data = _data()
+    data["commitments"][0] = {**data["commitments"][0], "actor": "NATO"}
+    assert any('the actor "NATO" is not a party named in the document' in m for m in _messages(data))
+    for actor in ("both sides", "Pakistan and the United States", "U.S.", "Amna Baloch"):
+        data["commitments"][0] = {**data["commitments"][0], "actor": actor}
+        assert not any("actor" in m for m in _messages(data)), actor
+
+
+@pytest.mark.parametrize(
+    ("evidence", "cues"),
+    [
+        ("both sides agreed to strengthen ties", ["agreed"]),
+        ("Washington may explore various avenues", ["may", "explore"]),
+        ("the talks held in May were expected to resume", ["expected to"]),
+        ("France will likely fund a study", ["will likely"]),
+        ("ties between the two countries", []),
+    ],
+)
+def test_hedge_words(evidence: str, cues: list[str]) -> None:
+    assert hedge_words(evidence) == cues
+
+
+def test_firmness_must_agree_with_the_modal_words() -> None:
+    data = _data()
+    data["commitments"][0] = {**data["commitments"][0], "firmness": "possible"}
+    assert _messages(data) == [
+        'commitment "strengthen ties and enhance cooperation": the evidence says "agreed",'
+        ' so its firmness is "firm", not "possible"'
+    ]
+    brief = _validate(data, last=True)
+    assert brief.commitments[0].firmness == "firm"
+    assert brief.commitments[0].hedge == "agreed"
+
+
+def test_hedge_field_records_the_cues_and_is_hidden_from_the_model() -> None:
+    assert _validate(_data()).commitments[0].hedge == "agreed"
+    assert "hedge" not in str(Brief.model_json_schema())
+
+
+def test_agenda_restatements_and_long_labels() -> None:
+    data = _data()
+    data["agenda_items"] = [
+        {"topic": "trade", "evidence": "including trade, energy", "summary": "x"},
+        {"topic": "trade", "evidence": "trade", "summary": "y"},
+        {"topic": "energy cooperation and the many other things discussed", "evidence": "energy", "summary": "z"},
+    ]
+    messages = _messages(data)
+    assert 'agenda item "trade" restates "trade": list each subject once' in messages
+    assert any("is too long" in m for m in messages)
+    assert [a.topic for a in _validate(data, last=True).agenda_items] == [
+        "trade",
+        "energy cooperation and the many other things discussed",
+    ]
