@@ -19,6 +19,10 @@ class Meta(BaseModel):
     cost_usd: float | None = Field(description="Cost from litellm's local price table; null if unknown.")
     latency_s: float = Field(description="Wall-clock seconds for the whole request, re-asks included.")
     retries: int = Field(description="Re-asks after output that failed validation.")
+    transient_retries: int = Field(
+        0, description="Calls repeated after HTTP 429 or 5xx, a timeout or a dropped connection."
+    )
+    cached: bool = Field(False, description="Served from the cache: no model call was made.")
     repairs: list[str] = Field(
         default_factory=list,
         description="Problems still present after the last re-ask that the library fixed itself.",
@@ -28,4 +32,6 @@ class Meta(BaseModel):
     grounding: float | None = Field(
         None, description="Share of items whose evidence was found in the source; null if none has evidence."
     )
-    dropped: int = Field(0, description="Items dropped because their evidence was not found (strict_grounding).")
+    dropped: int = Field(
+        0, description="Items dropped because their evidence was not found (strict_grounding)."
+    )

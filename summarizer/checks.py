@@ -203,7 +203,9 @@ def _participant_problems(brief: Brief, source: str) -> Iterator[Problem]:
                 fix=_strip_title(p, titled),
             )
         if align(p.name, source) is None and align(_without_title(p.name), source) is None:
-            yield Problem(f'participant "{p.name}" is not named in the document: write the name as written there')
+            yield Problem(
+                f'participant "{p.name}" is not named in the document: write the name as written there'
+            )
     for i, a in enumerate(people):
         for b in people[i + 1 :]:
             if same_person(a, b):
@@ -286,7 +288,9 @@ def _named_in(part: str, brief: Brief, source: str) -> bool:
     spellings = [canonical, *AFFILIATIONS.get(canonical, ())]
     if any(re.search(rf"\b{re.escape(s)}\b", source, re.IGNORECASE) for s in spellings):
         return True
-    parties = {p.affiliation.lower() for p in brief.participants} | {p.name.lower() for p in brief.participants}
+    parties = {p.affiliation.lower() for p in brief.participants} | {
+        p.name.lower() for p in brief.participants
+    }
     return key in parties or canonical.lower() in parties
 
 

@@ -106,7 +106,9 @@ def merge(briefs: list[Brief], chunks: list[Chunk]) -> Brief:
     agenda: list[AgendaItem] = []
     for a in (a for b in shifted for a in b.agenda_items):
         words = content_words(a.topic)
-        if not any(words and (words <= content_words(k.topic) or content_words(k.topic) <= words) for k in agenda):
+        if not any(
+            words and (words <= content_words(k.topic) or content_words(k.topic) <= words) for k in agenda
+        ):
             agenda.append(a)
     commitments: list[Commitment] = []
     for c in (c for b in shifted for c in b.commitments):

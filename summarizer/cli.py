@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -22,7 +20,10 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+cache_app = typer.Typer(help="Inspect or empty the cache of briefs.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
 
+EXIT_BATCH_FAILED = 6
 EXIT_INTERRUPTED = 130
 
 _state: dict[str, bool] = {"debug": False}
@@ -40,6 +41,11 @@ ConfigOpt = Annotated[
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help='litellm model string, or "embedded".')]
 PromptOpt = Annotated[str | None, typer.Option("--prompt", help="Prompt template name.")]
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Schema name or package.module:Model.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache of briefs.")]
+
+
+def _overrides(model: str | None, prompt: str | None, schema: str | None, no_cache: bool) -> dict[str, Any]:
+    return {"model": model, "prompt": prompt, "schema": schema, "cache": False if no_cache else None}
 
 
 def _version(value: bool) -> None:
@@ -76,23 +82,26 @@ def brief(
     prompt: PromptOpt = None,
     schema: SchemaOpt = None,
     config: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Write a briefing note for one document."""
     with _errors():
         from summarizer.config import load_settings
         from summarizer.core import Summarizer
         from summarizer.documents import read_document
+        from summarizer.files import write_atomic
+        from summarizer.render import render
 
-        settings = load_settings({"model": model, "prompt": prompt, "schema": schema}, config_file=config)
+        settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
         document = read_document(path, max_bytes=settings.max_document_bytes)
         if document.encoding != "utf-8":
             _note(f"note: {document.source} is not UTF-8; decoded it as {document.encoding}")
         result = Summarizer(settings).summarize(document.text)
-        text = _render(result, format, document.text)
+        text = render(result, format.value, document.text)
         if output is None:
             sys.stdout.write(text)
         else:
-            _write_atomic(output, text)
+            write_atomic(output, text)
 
 
 @app.command("schema")
@@ -130,6 +139,7 @@ def eval_command(
     prompt: PromptOpt = None,
     schema: SchemaOpt = None,
     config: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Score briefs against gold cases: a table, report.json, predictions.jsonl and mistakes.md."""
     if compare is None and not cases:
@@ -144,7 +154,7 @@ def eval_command(
         from summarizer.config import load_settings
         from summarizer.core import Summarizer
 
-        settings = load_settings({"model": model, "prompt": prompt, "schema": schema}, config_file=config)
+        settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
         chosen = evaluation.select_cases(
             evaluation.load_cases(cases or []), source=source, sample=sample, seed=seed, limit=limit
         )
@@ -191,6 +201,162 @@ async def _run_eval(summarizer: Any, cases: list[Any], concurrency: int, output:
             progress.update(task, advance=1, failed=failed)
 
         return await evaluation.run_cases(summarizer, cases, concurrency=concurrency, on_done=done)
+
+
+class BatchFormat(StrEnum):
+    json = "json"
+    md = "md"
+    html = "html"
+    all = "all"
+
+
+@app.command("batch")
+def batch_command(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(help="Files, folders (their .txt, .md, .text files) and globs.", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the briefs and manifest.jsonl.")
+    ] = Path("briefs"),
+    from_jsonl: Annotated[
+        Path | None,
+        typer.Option("--from-jsonl", help='Also read {"id", "text"} lines from FILE (- for stdin).'),
+    ] = None,
+    format: Annotated[
+        BatchFormat, typer.Option("--format", "-f", help="Output format(s).")
+    ] = BatchFormat.json,
+    concurrency: Annotated[int, typer.Option(help="Documents in flight at once.", min=1)] = 4,
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", help="USD; start no document that would exceed it.", min=0)
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo documents the manifest says are done.")
+    ] = False,
+    model: ModelOpt = None,
+    prompt: PromptOpt = None,
+    schema: SchemaOpt = None,
+    config: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Brief many documents into a folder, with a manifest; a re-run resumes where it stopped."""
+    if not inputs and from_jsonl is None:
+        raise typer.BadParameter("give files, folders or globs, or --from-jsonl FILE")
+    with _errors():
+        import asyncio
+
+        from summarizer import batch, manifest
+        from summarizer.config import load_settings
+        from summarizer.core import Summarizer
+
+        settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
+        docs = batch.collect(inputs or [], from_jsonl=from_jsonl, max_bytes=settings.max_document_bytes)
+        book = manifest.Manifest(output)
+        todo, done_before = manifest.pending(docs, book, force=force)
+        formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
+        if done_before:
+            _note(f"{done_before} of {len(docs)} documents already done in {output}/ (--force redoes them)")
+        try:
+            counts, interrupted = asyncio.run(
+                _run_batch(Summarizer(settings), todo, book, formats, concurrency, max_cost)
+            )
+        finally:
+            book.close()
+        _note(
+            f"{counts['ok']} briefed, {counts['cached']} from the cache, {counts['failed']} failed,"
+            f" {counts['skipped']} skipped; spent ${counts['spent']:.4f}; manifest: {book.path}"
+        )
+        if interrupted:
+            _fail(
+                f"interrupted: {len(todo) - sum(counts[k] for k in ('ok', 'cached', 'failed', 'skipped'))}"
+                " documents not done; run the same command again to resume",
+                EXIT_INTERRUPTED,
+            )
+        if counts["failed"]:
+            _fail(
+                f'error: {counts["failed"]} documents failed: see the lines with "status": "failed"'
+                f" in {book.path}",
+                EXIT_BATCH_FAILED,
+            )
+
+
+async def _run_batch(
+    summarizer: Any, docs: list[Any], book: Any, formats: list[str], concurrency: int, max_cost: float | None
+) -> tuple[dict[str, Any], bool]:
+    """Run the batch under a progress bar; the first Ctrl-C stops starting documents, the second cancels."""
+    import asyncio
+    import signal
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from summarizer.manifest import write_outputs
+
+    counts: dict[str, Any] = {"ok": 0, "cached": 0, "failed": 0, "skipped": 0, "spent": 0.0}
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+
+    def interrupt() -> None:
+        if stop.is_set() and main is not None:
+            main.cancel()
+            return
+        stop.set()
+        _note("stopping: finishing the documents in flight (Ctrl-C again to cancel them)")
+
+    loop.add_signal_handler(signal.SIGINT, interrupt)
+    columns = (
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[cached]} cached · {task.fields[failed]} failed · ${task.fields[spent]:.4f}"),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=Console(stderr=True)) as progress:
+            task = progress.add_task("batch", total=len(docs), cached=0, failed=0, spent=0.0)
+            async for result in summarizer.batch(docs, concurrency=concurrency, max_cost=max_cost, stop=stop):
+                if result.status in ("ok", "cached"):
+                    try:
+                        result.outputs = await asyncio.to_thread(write_outputs, result, book.outdir, formats)
+                    except OSError as e:
+                        result.status, result.error_type, result.error = "failed", "OSError", str(e)
+                book.append(result.manifest_line())
+                counts[result.status] += 1
+                if result.status == "ok":
+                    counts["spent"] += getattr(result.brief.meta, "cost_usd", 0.0) or 0.0
+                progress.update(
+                    task, advance=1, cached=counts["cached"], failed=counts["failed"], spent=counts["spent"]
+                )
+    except asyncio.CancelledError:
+        return counts, True
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+    return counts, stop.is_set()
+
+
+@cache_app.command("stats")
+def cache_stats(config: ConfigOpt = None) -> None:
+    """Where the cache is, how many briefs it holds, and its size."""
+    with _errors():
+        from summarizer.config import load_settings
+        from summarizer.core import Summarizer
+
+        stats = Summarizer(load_settings({}, config_file=config)).cache.stats()
+        typer.echo(f"path: {stats.path}\nbriefs: {stats.entries}\nsize: {stats.size_bytes / 1e6:.1f} MB")
+        for model, count in sorted(stats.models.items()):
+            typer.echo(f"  {model}: {count}")
+
+
+@cache_app.command("clear")
+def cache_clear(config: ConfigOpt = None) -> None:
+    """Delete every cached brief."""
+    with _errors():
+        from summarizer.config import load_settings
+        from summarizer.core import Summarizer
+
+        removed = Summarizer(load_settings({}, config_file=config)).cache.clear()
+        typer.echo(f"removed {removed} briefs from the cache")
 
 
 def _fmt(value: float | None) -> str:
@@ -284,31 +450,6 @@ def config_show(config: ConfigOpt = None, model: ModelOpt = None) -> None:
         for key, value, origin in describe_settings({"model": model}, config_file=config):
             table.add_row(key, value, origin)
         Console(soft_wrap=True).print(table)
-
-
-def _render(result: Any, format: Format, source: str) -> str:
-    from summarizer.render import to_html, to_markdown
-    from summarizer.schemas import Brief
-
-    if format is Format.json or not isinstance(result, Brief):
-        return str(result.model_dump_json(indent=2)) + "\n"
-    return to_html(result, source) if format is Format.html else to_markdown(result)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
-    path = path.expanduser()
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _errors:

@@ -88,6 +88,31 @@ with warnings.catch_warnings():
             description="Re-asks after output that fails validation. After the last one the library"
             " fixes what it can and marks the rest (see meta.repairs and grounded).",
         )
+        transient_retries: int = Field(
+            4,
+            ge=0,
+            le=20,
+            description="Retries of a call that met HTTP 429 or 5xx, a timeout or a dropped connection.",
+        )
+        retry_initial_delay: float = Field(
+            1.0, ge=0, description="Seconds before the first such retry; doubles each time, with full jitter."
+        )
+        retry_max_delay: float = Field(
+            60.0,
+            ge=0,
+            description="Longest wait between retries, in seconds."
+            " A Retry-After above it is reported as an error.",
+        )
+        requests_per_minute: int = Field(0, ge=0, description="Pace requests to the provider; 0: no limit.")
+        tokens_per_minute: int = Field(
+            0, ge=0, description="Pace prompt plus max_tokens per minute to the provider; 0: no limit."
+        )
+        cache: bool = Field(
+            True, description="Reuse briefs made before with the same source, model, prompt and settings."
+        )
+        cache_path: Path | None = Field(
+            None, description="The SQLite cache file; default: briefs.sqlite in the user cache directory."
+        )
         strict_grounding: bool = Field(
             False,
             description="Drop items whose evidence is not found in the source after the re-asks,"

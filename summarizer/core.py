@@ -6,12 +6,14 @@ import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel
 
+from summarizer import embedded
+from summarizer.cache import BriefCache, cache_key
 from summarizer.chunking import Chunk, merge, split
-from summarizer.config import Settings, load_settings
+from summarizer.config import Settings, load_settings, user_cache_dir
 from summarizer.documents import check_text
 from summarizer.errors import InputError
 from summarizer.grounding import ground
@@ -20,6 +22,9 @@ from summarizer.schemas import Meta, get_schema, schema_version
 from summarizer.schemas.brief import Brief
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable
+
+    from summarizer.batch import BatchResult, Doc
     from summarizer.engine import Completion, Engine
 
 T = TypeVar("T", bound=BaseModel)
@@ -56,6 +61,40 @@ class Summarizer:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings if settings is not None else load_settings()
         self._engine: Engine | None = None
+        self.cache = BriefCache(self.settings.cache_path or user_cache_dir() / "briefs.sqlite")
+
+    def _cache_key(self, job: _Job) -> str:
+        """Everything that changes the output, so a hit is what a model call would give."""
+        s = self.settings
+        return cache_key(
+            source=hashlib.sha256(job.text.encode("utf-8")).hexdigest(),
+            model=f"embedded:{embedded.MODEL_NAME}:{s.context_size}" if s.is_embedded else s.model,
+            api_base=None if s.is_embedded else s.api_base,
+            prompt=job.prompt.sha256,
+            schema=job.schema_name,
+            schema_version=schema_version(job.schema),
+            params=[s.temperature, s.max_tokens, s.mode, s.max_retries, s.strict_grounding, s.chunk_tokens],
+        )
+
+    def _cached(self, job: _Job, started: float) -> Any:
+        if not self.settings.cache:
+            return None
+        value = self.cache.get(self._cache_key(job))
+        if value is None:
+            return None
+        output = job.schema.model_validate_json(value)
+        meta = getattr(output, "meta", None)
+        if isinstance(meta, Meta):
+            latency = round(time.monotonic() - started, 3)
+            output = output.model_copy(
+                update={"meta": meta.model_copy(update={"cached": True, "latency_s": latency})}
+            )
+        return output
+
+    def _store(self, job: _Job, output: BaseModel) -> None:
+        if self.settings.cache:
+            model = self.settings.model
+            self.cache.put(self._cache_key(job), model, output.model_dump_json())
 
     def _get_engine(self) -> Engine:
         if self._engine is None:
@@ -105,8 +144,9 @@ class Summarizer:
         if len(parts) == 1:
             output = grounded[0].output
         else:
-            output = merge([g.output for g in grounded], [p.chunk for p in parts])  # type: ignore[arg-type]
+            output = merge([cast(Brief, g.output) for g in grounded], [p.chunk for p in parts])
         if "meta" not in type(output).model_fields:
+            self._store(job, output)
             return output
         items = sum(g.items for g in grounded)
         found = sum(g.found for g in grounded)
@@ -124,13 +164,16 @@ class Summarizer:
             cost_usd=None if None in costs else sum(c for c in costs if c is not None),
             latency_s=round(time.monotonic() - started, 3),
             retries=sum(c.attempts - 1 for c in completions),
+            transient_retries=sum(c.transient_retries for c in completions),
             repairs=[r for p in parts for r in p.repairs],
             chunks=len(parts),
             source_sha256=hashlib.sha256(job.text.encode("utf-8")).hexdigest(),
             grounding=round(found / items, 4) if items else None,
             dropped=sum(g.dropped for g in grounded),
         )
-        return output.model_copy(update={"meta": meta})
+        output = output.model_copy(update={"meta": meta})
+        self._store(job, output)
+        return output
 
     def summarize(self, text: str, *, schema: type[T] | str | None = None, prompt: str | None = None) -> Any:
         """A brief of ``text`` (or an instance of ``schema``, when given).
@@ -144,6 +187,8 @@ class Summarizer:
         """
         started = time.monotonic()
         job = self._prepare(text, schema, prompt)
+        if (hit := self._cached(job, started)) is not None:
+            return hit
         engine = self._get_engine()
         parts = []
         for chunk in self._plan(job, engine):
@@ -161,6 +206,8 @@ class Summarizer:
         """Async twin of :meth:`summarize`."""
         started = time.monotonic()
         job = self._prepare(text, schema, prompt)
+        if (hit := await asyncio.to_thread(self._cached, job, started)) is not None:
+            return hit
         engine = await asyncio.to_thread(self._get_engine)
         parts = []
         for chunk in await asyncio.to_thread(self._plan, job, engine):
@@ -171,6 +218,27 @@ class Summarizer:
             completion = await engine.acomplete(messages, job.schema, self._context(chunk, repairs))
             parts.append(_Part(chunk, completion, repairs))
         return self._finish(job, parts, started)
+
+    def batch(
+        self,
+        documents: Iterable[Doc | str],
+        *,
+        concurrency: int = 4,
+        max_cost: float | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> AsyncIterator[BatchResult]:
+        """Brief many documents; an async iterator of one result per document, as each finishes.
+
+        Args:
+            documents: ``Doc`` objects, or texts (named ``doc-1``, ``doc-2``, ...).
+            concurrency: documents in flight at once.
+            max_cost: USD; once the next document would exceed it, the rest are ``skipped``.
+            stop: set it to stop starting documents (those in flight finish).
+        """
+        from summarizer.batch import Doc, run
+
+        docs = (d if isinstance(d, Doc) else Doc.from_text(f"doc-{i}", d) for i, d in enumerate(documents, 1))
+        return run(self, docs, concurrency=concurrency, max_cost=max_cost, stop=stop)
 
 
 def summarize(

@@ -8,6 +8,7 @@ and maps their failures onto the SummarizerError family.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from summarizer import embedded
+from summarizer import embedded, transient
 from summarizer.config import Settings, mask_url, user_cache_dir
 from summarizer.errors import (
     ConfigError,
@@ -26,6 +27,7 @@ from summarizer.errors import (
     ProviderError,
     SummarizerError,
 )
+from summarizer.transient import RateLimiter, with_async_retries, with_retries
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -132,7 +134,8 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float | None
-    attempts: int
+    attempts: int  # model calls instructor made: the first and the validation re-asks
+    transient_retries: int  # calls repeated after a 429, 5xx, timeout or connection failure
 
 
 class Engine:
@@ -143,6 +146,22 @@ class Engine:
         self.target = target
         self._sync: Any = None
         self._async: Any = None
+        self.limiter = RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
+
+    def _retry_args(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "retries": s.transient_retries,
+            "initial": s.retry_initial_delay,
+            "cap": s.retry_max_delay,
+            "limiter": self.limiter,
+            "tokens": self._request_tokens,
+        }
+
+    def _request_tokens(self, kwargs: dict[str, Any]) -> int:
+        """What a request may use of a tokens-per-minute budget: its prompt (estimated) and max_tokens."""
+        chars = sum(len(str(m.get("content") or "")) for m in kwargs.get("messages", []))
+        return chars // 4 + self.settings.max_tokens
 
     def _mode(self) -> Any:
         import instructor
@@ -199,13 +218,19 @@ class Engine:
         import instructor
 
         if self._sync is None:
-            self._sync = instructor.from_litellm(_litellm().completion, mode=self._mode())
+            # Transient faults are retried here, counted, and never silently by the SDK.
+            call = with_retries(functools.partial(_litellm().completion, max_retries=0), **self._retry_args())
+            self._sync = instructor.from_litellm(call, mode=self._mode())
         counter = _AttemptCounter(self.settings.max_retries + 1)
-        with self._errors(counter):
-            output = self._sync.create(
-                **self._kwargs(messages, response_model, counter.context(context)), hooks=counter.hooks()
-            )
-        return self._completion(output, counter)
+        waits = transient.attempts_log.set([])
+        try:
+            with self._errors(counter):
+                output = self._sync.create(
+                    **self._kwargs(messages, response_model, counter.context(context)), hooks=counter.hooks()
+                )
+            return self._completion(output, counter, len(transient.attempts_log.get() or []))
+        finally:
+            transient.attempts_log.reset(waits)
 
     async def acomplete(
         self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]
@@ -214,15 +239,22 @@ class Engine:
         import instructor
 
         if self._async is None:
-            self._async = instructor.from_litellm(_litellm().acompletion, mode=self._mode())
-        counter = _AttemptCounter(self.settings.max_retries + 1)
-        with self._errors(counter):
-            output = await self._async.create(
-                **self._kwargs(messages, response_model, counter.context(context)), hooks=counter.hooks()
+            call = with_async_retries(
+                functools.partial(_litellm().acompletion, max_retries=0), **self._retry_args()
             )
-        return self._completion(output, counter)
+            self._async = instructor.from_litellm(call, mode=self._mode())
+        counter = _AttemptCounter(self.settings.max_retries + 1)
+        waits = transient.attempts_log.set([])
+        try:
+            with self._errors(counter):
+                output = await self._async.create(
+                    **self._kwargs(messages, response_model, counter.context(context)), hooks=counter.hooks()
+                )
+            return self._completion(output, counter, len(transient.attempts_log.get() or []))
+        finally:
+            transient.attempts_log.reset(waits)
 
-    def _completion(self, output: BaseModel, counter: _AttemptCounter) -> Completion:
+    def _completion(self, output: BaseModel, counter: _AttemptCounter, transient_retries: int) -> Completion:
         usage = getattr(output, "_total_usage", None) or getattr(
             getattr(output, "_raw_response", None), "usage", None
         )
@@ -234,6 +266,7 @@ class Engine:
             completion_tokens=completion_tokens,
             cost_usd=self._cost(prompt_tokens, completion_tokens),
             attempts=max(counter.attempts, 1),
+            transient_retries=transient_retries,
         )
 
     def _cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from summarizer.core import Summarizer
 from summarizer.errors import InputError, SummarizerError
+from summarizer.files import write_atomic
 from summarizer.schemas import TONE_MAP
 from summarizer.scoring import CaseScore, aggregate, read_prediction, score_case
 
@@ -227,6 +228,4 @@ def compare_reports(
 
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

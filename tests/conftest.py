@@ -22,11 +22,13 @@ REPLAY_API_BASE = "http://127.0.0.1:9/v1"  # never reached: replays are matched 
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No user config, no SUMMARIZER_* variables, and a clean working directory."""
+    """No user config, no SUMMARIZER_* variables but a fresh cache, and a clean working directory."""
     for name in list(__import__("os").environ):
         if name.startswith("SUMMARIZER_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # A cache per test (the user cache directory stays, for the embedded model's weights).
+    monkeypatch.setenv("SUMMARIZER_CACHE_PATH", str(tmp_path / "cache" / "briefs.sqlite"))
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -173,7 +173,9 @@ def test_long_document_is_briefed_in_parts_and_merged(
     text = "\n\n".join([SEED.read_text(encoding="utf-8")] * 4)
     doc.write_text(text, encoding="utf-8")
     config = _config(stub, "chunk_tokens = 1200\n")
-    result = runner.invoke(app, ["brief", str(doc), "--format", "json", "--model", "openai/gpt-4o-mini", "--config", str(config)])
+    result = runner.invoke(
+        app, ["brief", str(doc), "--format", "json", "--model", "openai/gpt-4o-mini", "--config", str(config)]
+    )
     assert result.exit_code == 0, result.stderr
     brief = json.loads(result.stdout)
     assert brief["meta"]["chunks"] == len(stub.requests) >= 3

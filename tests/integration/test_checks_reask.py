@@ -68,7 +68,7 @@ class Note(BaseModel):
 def test_a_custom_schema_cannot_be_merged_so_a_long_document_is_refused(stub: StubServer) -> None:
     text = "The delegates discussed fishing rights at length. " * 20_000
     with pytest.raises(InputError, match="over the model's 128,000-token context"):
-        Summarizer(Settings(model="openai/gpt-4o-mini", api_base=stub.api_base, api_key_env="STUB_KEY")).summarize(
-            text, schema=Note
-        )
+        Summarizer(
+            Settings(model="openai/gpt-4o-mini", api_base=stub.api_base, api_key_env="STUB_KEY")
+        ).summarize(text, schema=Note)
     assert stub.requests == []

@@ -21,7 +21,11 @@ def _data(**changes: Any) -> dict[str, Any]:
 
 
 def _validate(data: dict[str, Any], *, last: bool = False, repairs: list[str] | None = None) -> Brief:
-    context = {"source": SOURCE, "is_last_attempt": lambda: last, "repairs": repairs if repairs is not None else []}
+    context = {
+        "source": SOURCE,
+        "is_last_attempt": lambda: last,
+        "repairs": repairs if repairs is not None else [],
+    }
     return Brief.model_validate(data, context=context)
 
 
@@ -38,15 +42,24 @@ def test_a_good_brief_passes_and_saved_briefs_are_not_checked() -> None:
 
 def test_unaligned_evidence_is_re_asked_naming_the_quote() -> None:
     data = _data()
-    data["agenda_items"] = [{"topic": "trade", "evidence": "a free trade agreement was signed", "summary": "x"}]
+    data["agenda_items"] = [
+        {"topic": "trade", "evidence": "a free trade agreement was signed", "summary": "x"}
+    ]
     with pytest.raises(ValidationError) as err:
         _validate(data)
-    assert 'the evidence of agenda item "trade", "a free trade agreement was signed", is not in the document' in str(err.value)
+    assert (
+        'the evidence of agenda item "trade", "a free trade agreement was signed", is not in the document'
+        in str(err.value)
+    )
 
 
 def test_title_in_name_is_re_asked_then_stripped() -> None:
     data = _data()
-    data["participants"][1] = {**data["participants"][1], "name": "Foreign Secretary Amna Baloch", "title": ""}
+    data["participants"][1] = {
+        **data["participants"][1],
+        "name": "Foreign Secretary Amna Baloch",
+        "title": "",
+    }
     with pytest.raises(ValidationError, match='contains the title "Foreign Secretary"'):
         _validate(data)
     repairs: list[str] = []
@@ -63,7 +76,9 @@ def test_name_must_be_in_the_source() -> None:
 
 def test_duplicates_by_surname_and_title_are_merged() -> None:
     data = _data()
-    data["participants"].append({**data["participants"][1], "name": "Baloch", "role": None, "affiliation": ""})
+    data["participants"].append(
+        {**data["participants"][1], "name": "Baloch", "role": None, "affiliation": ""}
+    )
     assert _messages(data) == ['participants "Amna Baloch" and "Baloch" are the same person: list them once']
     brief = _validate(data, last=True)
     assert [p.name for p in brief.participants] == ["John Bass", "Amna Baloch"]
@@ -78,8 +93,14 @@ def test_different_people_with_one_surname_are_kept() -> None:
 
 @pytest.mark.parametrize(
     ("written", "canonical"),
-    [("U.S.", "United States"), ("the US", "United States"), ("Washington", "United States"),
-     ("American", "United States"), ("Pakistani", "Pakistan"), ("Ministry of Fisheries", "Ministry of Fisheries")],
+    [
+        ("U.S.", "United States"),
+        ("the US", "United States"),
+        ("Washington", "United States"),
+        ("American", "United States"),
+        ("Pakistani", "Pakistan"),
+        ("Ministry of Fisheries", "Ministry of Fisheries"),
+    ],
 )
 def test_affiliations_are_normalised_without_a_re_ask(written: str, canonical: str) -> None:
     assert canonical_affiliation(written) == canonical
@@ -133,12 +154,16 @@ def test_agenda_restatements_and_long_labels() -> None:
     data["agenda_items"] = [
         {"topic": "trade", "evidence": "including trade, energy", "summary": "x"},
         {"topic": "trade", "evidence": "trade", "summary": "y"},
-        {"topic": "energy cooperation and the many other things discussed", "evidence": "energy", "summary": "z"},
+        {
+            "topic": "energy cooperation and many other things discussed",
+            "evidence": "energy",
+            "summary": "z",
+        },
     ]
     messages = _messages(data)
     assert 'agenda item "trade" restates "trade": list each subject once' in messages
     assert any("is too long" in m for m in messages)
     assert [a.topic for a in _validate(data, last=True).agenda_items] == [
         "trade",
-        "energy cooperation and the many other things discussed",
+        "energy cooperation and many other things discussed",
     ]

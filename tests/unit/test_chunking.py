@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 from summarizer.chunking import Chunk, merge, split
 from summarizer.grounding import ground
@@ -10,7 +11,9 @@ from tests.stub_server import STUB_BRIEF
 
 
 def _paragraphs(n: int) -> str:
-    return "\n\n".join(f"Paragraph {i}. " + "The delegates spoke at length about ports. " * 5 for i in range(n))
+    return "\n\n".join(
+        f"Paragraph {i}. " + "The delegates spoke at length about ports. " * 5 for i in range(n)
+    )
 
 
 def test_short_document_is_one_part() -> None:
@@ -25,7 +28,7 @@ def test_parts_cut_between_paragraphs_cover_everything_and_overlap() -> None:
         assert chunk.text == text[chunk.start : chunk.end]
         assert len(chunk.text) <= 1000
     assert chunks[0].start == 0 and chunks[-1].end == len(text.rstrip())
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert text[a.end :].lstrip(" ").startswith("\n\n")  # cut at a paragraph's end
         assert text[b.start : a.end].endswith("ports.")  # the next part repeats whole sentences
         assert a.start < b.start < a.end

@@ -1,0 +1,241 @@
+"""Briefing many documents: bounded concurrency, a cost budget, one failure never stops the rest.
+
+:func:`run` is the library's batch (``Summarizer.batch``): an async iterator of one
+:class:`BatchResult` per document, in the order they finish. Writing outputs, the manifest and
+resuming are in :mod:`summarizer.manifest`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import hashlib
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from summarizer.documents import read_document
+from summarizer.errors import InputError, SummarizerError
+
+if TYPE_CHECKING:
+    from summarizer.core import Summarizer
+
+Status = Literal["ok", "cached", "failed", "skipped"]
+
+DOCUMENT_SUFFIXES = (".txt", ".md", ".text")
+"""Files a folder contributes to a batch."""
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One document of a batch; the text is read when its turn comes."""
+
+    id: str
+    source: str
+    read: Callable[[], str]
+
+    @classmethod
+    def from_text(cls, id: str, text: str, source: str = "") -> Doc:
+        return cls(id=id, source=source or id, read=lambda: text)
+
+
+@dataclass
+class BatchResult:
+    """What became of one document."""
+
+    id: str
+    source: str
+    status: Status
+    brief: Any = None
+    text: str | None = None
+    error_type: str | None = None
+    error: str | None = None
+    latency_s: float = 0.0
+    source_sha256: str | None = None
+    outputs: list[str] = field(default_factory=list)
+
+    def manifest_line(self) -> dict[str, Any]:
+        meta = getattr(self.brief, "meta", None)
+        return {
+            "id": self.id,
+            "source": self.source,
+            "status": self.status,
+            "error_type": self.error_type,
+            "error": self.error,
+            "prompt_tokens": getattr(meta, "prompt_tokens", None),
+            "completion_tokens": getattr(meta, "completion_tokens", None),
+            "cost_usd": getattr(meta, "cost_usd", None) if self.status == "ok" else 0.0,
+            "latency_s": round(self.latency_s, 3),
+            "retries": getattr(meta, "retries", None),
+            "transient_retries": getattr(meta, "transient_retries", None),
+            "source_sha256": self.source_sha256,
+            "outputs": self.outputs,
+        }
+
+
+class Budget:
+    """Spend so far, and whether one more document would go over ``max_cost``.
+
+    A document is expected to cost the mean of those finished so far; until one has finished,
+    nothing stops scheduling.
+    """
+
+    def __init__(self, max_cost: float | None):
+        self.max_cost = max_cost
+        self.spent = 0.0
+        self.paid = 0  # finished documents that made model calls
+
+    def add(self, cost: float | None) -> None:
+        self.spent += cost or 0.0
+        self.paid += 1
+
+    def allows(self, in_flight: int) -> bool:
+        if self.max_cost is None:
+            return True
+        mean = self.spent / self.paid if self.paid else 0.0
+        return self.spent + (in_flight + 1) * mean <= self.max_cost and self.spent < self.max_cost
+
+
+async def run(
+    summarizer: Summarizer,
+    docs: Iterable[Doc],
+    *,
+    concurrency: int = 4,
+    max_cost: float | None = None,
+    stop: asyncio.Event | None = None,
+) -> AsyncIterator[BatchResult]:
+    """Brief ``docs`` with at most ``concurrency`` in flight; yield each result as it finishes.
+
+    Once ``max_cost`` (USD) would be exceeded, or ``stop`` is set, no more documents start:
+    those left are yielded as ``skipped`` (budget) or not at all (stop). Leaving the iterator
+    early cancels the documents in flight.
+    """
+    budget = Budget(max_cost)
+    pending: set[asyncio.Task[BatchResult]] = set()
+    queue = iter(docs)
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(pending) < concurrency and not (stop and stop.is_set()):
+                doc = next(queue, None)
+                if doc is None:
+                    exhausted = True
+                elif not budget.allows(len(pending)):
+                    yield BatchResult(
+                        doc.id,
+                        doc.source,
+                        "skipped",
+                        error_type="BudgetExceeded",
+                        error=f"not started: the budget of ${max_cost} would be exceeded",
+                    )
+                else:
+                    pending.add(asyncio.create_task(_one(summarizer, doc)))
+            if not pending:
+                return
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                result = task.result()
+                if result.status == "ok":
+                    budget.add(getattr(getattr(result.brief, "meta", None), "cost_usd", None))
+                yield result
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _one(summarizer: Summarizer, doc: Doc) -> BatchResult:
+    started = time.monotonic()
+    result = BatchResult(doc.id, doc.source, "failed")
+    try:
+        result.text = await asyncio.to_thread(doc.read)
+        result.source_sha256 = hashlib.sha256(result.text.encode("utf-8")).hexdigest()
+        result.brief = await summarizer.asummarize(result.text)
+        meta = getattr(result.brief, "meta", None)
+        result.status = "cached" if getattr(meta, "cached", False) else "ok"
+    except SummarizerError as e:
+        result.error_type, result.error = type(e).__name__, str(e)
+    except Exception as e:  # one document's bug must not stop the others
+        result.error_type, result.error = type(e).__name__, f"internal error: {e}"
+    result.latency_s = time.monotonic() - started
+    return result
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+def collect(inputs: Iterable[str], *, from_jsonl: Path | None = None, max_bytes: int) -> list[Doc]:
+    """Documents from files, folders (their .txt, .md and .text files) and globs, and a JSONL file.
+
+    Raises:
+        InputError: an input that matches nothing, a bad JSONL line, or two documents with one id.
+    """
+    docs: list[Doc] = []
+    for item in inputs:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix in DOCUMENT_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            docs += [_file_doc(p, p.relative_to(path).with_suffix("").as_posix(), max_bytes) for p in files]
+        elif path.is_file():
+            docs.append(_file_doc(path, path.stem, max_bytes))
+        else:
+            matches = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
+            if not matches:
+                raise InputError(f"no such file, folder or match: {item}")
+            docs += [_file_doc(p, p.stem, max_bytes) for p in matches]
+    if from_jsonl is not None:
+        docs += _jsonl_docs(from_jsonl)
+    seen: dict[str, str] = {}
+    for doc in docs:
+        if doc.id in seen:
+            raise InputError(f"two documents have the id {doc.id!r}: {seen[doc.id]} and {doc.source}")
+        seen[doc.id] = doc.source
+    return docs
+
+
+def _file_doc(path: Path, id: str, max_bytes: int) -> Doc:
+    return Doc(
+        id=_checked_id(id, str(path)),
+        source=str(path),
+        read=lambda: read_document(path, max_bytes=max_bytes).text,
+    )
+
+
+def _jsonl_docs(path: Path) -> list[Doc]:
+    import sys
+
+    stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    docs = []
+    with stream:
+        for n, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                raise InputError(f"{where}: not JSON: {e}") from e
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
+                raise InputError(f'{where}: each line must be {{"id": ..., "text": "..."}}')
+            docs.append(Doc.from_text(_checked_id(str(row["id"]), where), row["text"], where))
+    return docs
+
+
+def _checked_id(id: str, where: str) -> str:
+    if not _SAFE_ID.match(id) or ".." in id.split("/"):
+        raise InputError(
+            f"{where}: the id {id!r} cannot name an output file: use letters, digits, . _ - and /"
+        )
+    return id
