@@ -2,7 +2,9 @@
 
 It answers ``POST /v1/chat/completions`` with a fixed brief, in the shape the request asks
 for (a tool call for tools mode, message content otherwise), records every request, and can
-be told to fail: an HTTP status, a garbage answer, or a delay.
+be told to fail: an HTTP status, a garbage answer, or a delay, for every request or for the
+requests of one document (``faults``: a marker in the messages, and the failures to give, in
+order, before answering normally).
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class Behaviour:
     fail_when: str | None = None  # answer 500 to requests whose messages contain this text
     brief: dict[str, Any] = field(default_factory=lambda: dict(STUB_BRIEF))
     answers: list[dict[str, Any]] = field(default_factory=list)  # given in order before ``brief``
+    # marker -> failures for the requests that contain it: an HTTP status, "garbage" or "timeout"
+    faults: dict[str, list[int | str]] = field(default_factory=dict)
+    retry_after: str | None = None  # the Retry-After header of a 429
+    timeout_delay: float = 3.0  # how long a "timeout" fault keeps the client waiting
 
 
 class StubServer:
@@ -76,6 +82,7 @@ class StubServer:
     def __init__(self) -> None:
         self.behaviour = Behaviour()
         self.requests: list[dict[str, Any]] = []
+        lock = threading.Lock()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -85,36 +92,46 @@ class StubServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                stub.requests.append(
-                    {
-                        "path": self.path,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "body": body,
-                    }
-                )
+                messages = json.dumps(body.get("messages"))
                 b = stub.behaviour
+                with lock:
+                    stub.requests.append(
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "body": body,
+                            "time": time.monotonic(),
+                        }
+                    )
+                    fault = next((f.pop(0) for m, f in b.faults.items() if f and m in messages), None)
+                    answer = b.answers.pop(0) if b.answers else b.brief
                 if b.delay:
                     time.sleep(b.delay)
-                status = b.status
-                if b.fail_when is not None and b.fail_when in json.dumps(body.get("messages")):
+                status = fault if isinstance(fault, int) else b.status
+                if b.fail_when is not None and b.fail_when in messages:
                     status = 500
+                if fault == "timeout":
+                    time.sleep(b.timeout_delay)
                 if status != 200:
                     error = {"message": f"stub error {status}", "type": "stub", "code": status}
-                    self._send(status, {"error": error})
+                    retry_after = b.retry_after if status == 429 else None
+                    self._send(status, {"error": error}, retry_after)
                     return
-                answer = b.answers.pop(0) if b.answers else b.brief
-                content = "this is not json {" if b.garbage else json.dumps(answer)
+                garbage = b.garbage or fault == "garbage"
+                content = "this is not json {" if garbage else json.dumps(answer)
                 self._send(200, _completion(body, content))
 
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
+            def _send(self, status: int, payload: dict[str, Any], retry_after: str | None = None) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -129,6 +146,11 @@ class StubServer:
     def __exit__(self, *exc: Any) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a batch at concurrency 64 must not find the backlog full
+    daemon_threads = True
 
 
 def _completion(request: dict[str, Any], content: str) -> dict[str, Any]:

@@ -1,0 +1,186 @@
+"""Batches against the loopback stub: injected faults, failures, Ctrl-C and resume, cache, budget."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer import Settings, Summarizer
+from summarizer.cli import app
+from tests.conftest import ROOT, SEED
+from tests.stub_server import StubServer
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def stub_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "stub-key-0123456789")
+
+
+def _docs(folder: Path, n: int) -> Path:
+    """n documents the stub's brief is grounded in: the seed, each with its own marker line."""
+    folder.mkdir()
+    seed = SEED.read_text(encoding="utf-8")
+    for i in range(n):
+        (folder / f"doc-{i:02d}.txt").write_text(f"{seed}\n\nMarker doc-{i:02d}.\n", encoding="utf-8")
+    return folder
+
+
+def _config(stub: StubServer, model: str = "openai/stub-model", **extra: object) -> Path:
+    lines = [f'model = "{model}"', f'api_base = "{stub.api_base}"', 'api_key_env = "STUB_KEY"']
+    lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
+    path = Path("stub.toml")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _manifest(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_faults_that_clear_on_retry_cost_no_document(stub: StubServer, tmp_path: Path) -> None:
+    docs = _docs(tmp_path / "docs", 50)
+    stub.behaviour.retry_after = "1"
+    stub.behaviour.faults = {
+        "Marker doc-03.": [429],
+        "Marker doc-11.": [500, 502],
+        "Marker doc-20.": ["timeout"],
+        "Marker doc-31.": [503],
+        "Marker doc-44.": ["garbage"],  # malformed JSON: a validation re-ask, not a transient retry
+    }
+    config = _config(stub, timeout=1.5, retry_initial_delay=0.05)
+    result = runner.invoke(
+        app, ["batch", str(docs), "-o", "out", "--config", str(config), "--concurrency", "8"]
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = {r["id"]: r for r in _manifest(Path("out"))}
+    assert len(rows) == 50 and {r["status"] for r in rows.values()} == {"ok"}
+    assert {i: r["transient_retries"] for i, r in rows.items() if r["transient_retries"]} == {
+        "doc-03": 1,
+        "doc-11": 2,
+        "doc-20": 1,
+        "doc-31": 1,
+    }
+    assert {i for i, r in rows.items() if r["retries"]} == {"doc-44"}
+    for r in rows.values():
+        assert r["outputs"] == [f"{r['id']}.json"]
+        json.loads((Path("out") / r["outputs"][0]).read_text(encoding="utf-8"))
+    # Retry-After was honoured: the retry of doc-03 came no sooner than one second later.
+    times = [q["time"] for q in stub.requests if "Marker doc-03." in json.dumps(q["body"]["messages"])]
+    assert len(times) == 2 and times[1] - times[0] >= 1.0
+    assert "50 briefed, 0 from the cache, 0 failed" in result.stderr
+
+
+def test_documents_that_always_fail_are_listed_and_the_rest_finish(stub: StubServer, tmp_path: Path) -> None:
+    docs = _docs(tmp_path / "docs", 50)
+    stub.behaviour.faults = {f"Marker doc-{i:02d}.": [500] * 10 for i in (5, 17, 38)}
+    config = _config(stub, transient_retries=2, retry_initial_delay=0.01)
+    result = runner.invoke(
+        app, ["batch", str(docs), "-o", "out", "--config", str(config), "--concurrency", "8"]
+    )
+    assert result.exit_code == 6
+    assert "error: 3 documents failed" in result.stderr.strip().splitlines()[-1]
+    rows = _manifest(Path("out"))
+    failed = {r["id"]: r for r in rows if r["status"] == "failed"}
+    assert sorted(failed) == ["doc-05", "doc-17", "doc-38"]
+    assert all(r["error_type"] == "ProviderError" and "HTTP 500" in r["error"] for r in failed.values())
+    assert all(r["outputs"] == [] for r in failed.values())
+    assert sum(r["status"] == "ok" for r in rows) == 47
+    assert not list(Path("out").glob("doc-05*"))
+
+
+def test_a_rerun_is_served_from_the_cache_without_a_request(stub: StubServer, tmp_path: Path) -> None:
+    docs = _docs(tmp_path / "docs", 10)
+    config = _config(stub)
+    assert runner.invoke(app, ["batch", str(docs), "-o", "first", "--config", str(config)]).exit_code == 0
+    assert len(stub.requests) == 10
+    again = runner.invoke(
+        app, ["batch", str(docs), "-o", "second", "--config", str(config), "--format", "all"]
+    )
+    assert again.exit_code == 0, again.stderr
+    assert len(stub.requests) == 10  # not one more
+    rows = _manifest(Path("second"))
+    assert {r["status"] for r in rows} == {"cached"} and len(rows) == 10
+    assert sorted(rows[0]["outputs"]) == sorted(f"{rows[0]['id']}{s}" for s in (".json", ".md", ".html"))
+    resumed = runner.invoke(app, ["batch", str(docs), "-o", "second", "--config", str(config)])
+    assert "10 of 10 documents already done" in resumed.stderr
+    assert len(_manifest(Path("second"))) == 10  # nothing redone
+
+
+def test_max_cost_stops_scheduling(stub: StubServer, tmp_path: Path) -> None:
+    docs = _docs(tmp_path / "docs", 8)
+    # gpt-4o-mini's price table: the stub's 100 + 50 tokens cost $0.000045 a document.
+    config = _config(stub, model="openai/gpt-4o-mini")
+    args = [
+        "batch",
+        str(docs),
+        "-o",
+        "out",
+        "--config",
+        str(config),
+        "--concurrency",
+        "1",
+        "--max-cost",
+        "0.0001",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    rows = _manifest(Path("out"))
+    assert [r["status"] for r in rows] == ["ok", "ok"] + ["skipped"] * 6
+    assert sum(r["cost_usd"] for r in rows) == pytest.approx(0.00009)
+    assert len(stub.requests) == 2
+    assert "budget" in rows[-1]["error"]
+
+
+def test_ctrl_c_then_resume_does_every_document_exactly_once(stub: StubServer, tmp_path: Path) -> None:
+    docs = _docs(tmp_path / "docs", 40)
+    stub.behaviour.delay = 0.2
+    config = _config(stub)
+    command = [sys.executable, "-m", "summarizer", "batch", str(docs), "-o", "out", "--config", str(config)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([*command, "--concurrency", "4"], env=env, stderr=subprocess.PIPE, text=True)
+    manifest = Path("out") / "manifest.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (
+        not manifest.exists() or len(manifest.read_text().splitlines()) < 8
+    ):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "run the same command again to resume" in stderr
+    first = _manifest(Path("out"))
+    assert 8 <= len(first) < 40
+    assert not list(Path("out").glob(".*.tmp"))
+    for r in first:
+        json.loads((Path("out") / f"{r['id']}.json").read_text(encoding="utf-8"))
+
+    rerun = subprocess.run(
+        [*command, "--concurrency", "4"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    rows = _manifest(Path("out"))
+    assert sorted(r["id"] for r in rows) == [f"doc-{i:02d}" for i in range(40)]  # each once
+    assert {r["status"] for r in rows} == {"ok"}
+    assert len(stub.requests) == 40  # no document briefed twice
+
+
+async def test_library_batch_is_an_async_iterator(stub: StubServer) -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    settings = Settings(model="openai/stub-model", api_base=stub.api_base, api_key_env="STUB_KEY")
+    texts = [seed, "", seed + "\n\nMore."]
+    results = [r async for r in Summarizer(settings).batch(texts, concurrency=2)]
+    by_id = {r.id: r for r in results}
+    assert sorted(by_id) == ["doc-1", "doc-2", "doc-3"]
+    assert by_id["doc-2"].status == "failed" and by_id["doc-2"].error_type == "InputError"
+    assert by_id["doc-1"].status == "ok" and by_id["doc-1"].brief.participants[0].name == "John Bass"

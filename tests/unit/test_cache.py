@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from summarizer.cache import BriefCache, cache_key
+from summarizer.cli import app
+
+
+def test_key_covers_every_part() -> None:
+    base = {"source": "a", "model": "m", "prompt": "p", "schema_version": "brief/2", "params": [0.0]}
+    keys = {cache_key(**base)} | {cache_key(**{**base, k: "other"}) for k in base}
+    assert len(keys) == len(base) + 1
+    assert cache_key(**base) == cache_key(**dict(reversed(base.items())))
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    cache = BriefCache(tmp_path / "c.sqlite")
+
+    def write(n: int) -> None:
+        for i in range(50):
+            cache.put(f"{n}-{i}", "m", "{}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert cache.stats().entries == 200
+    assert cache.get("3-49") == "{}" and cache.get("nope") is None
+
+
+def test_cache_commands() -> None:
+    path = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
+    BriefCache(path).put("k", "openai/gpt-4o-mini", "{}")
+    runner = CliRunner()
+    stats = runner.invoke(app, ["cache", "stats"])
+    assert stats.exit_code == 0 and "briefs: 1" in stats.stdout and "openai/gpt-4o-mini: 1" in stats.stdout
+    cleared = runner.invoke(app, ["cache", "clear"])
+    assert "removed 1 briefs" in cleared.stdout
+    assert "briefs: 0" in runner.invoke(app, ["cache", "stats"]).stdout
