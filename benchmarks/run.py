@@ -92,7 +92,7 @@ def main() -> None:
     results["load_s"] = round(time.perf_counter() - started, 2)
     results["load_runtime_s"] = round(rt.load_seconds, 2)
 
-    summarizer = Summarizer(Settings())
+    summarizer = Summarizer(Settings(cache=False))  # every run makes its model call
     prompt = load_prompt("brief")
     system = prompt.render(document="", fields=field_guide(Brief))[0]["content"]
     results["prompt_overhead"] = {"system_prompt_tokens": rt.count_tokens(system), "documents": {}}
@@ -144,7 +144,10 @@ def main() -> None:
                 rt.reset(forget_saved=True)
             started = time.perf_counter()
             out = subprocess.run(
-                [*cli, "brief", str(SEED), "--format", "json"], check=True, capture_output=True, text=True
+                [*cli, "brief", str(SEED), "--format", "json", "--no-cache"],
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             meta = json.loads(out)["meta"]
             runs.append(

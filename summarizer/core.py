@@ -116,20 +116,25 @@ class Summarizer:
         return _Job(text=text, schema=model, schema_name=name, prompt=template, fields=field_guide(model))
 
     def _plan(self, job: _Job, engine: Engine) -> list[Chunk]:
-        """The whole document, or parts of it that each fit ``chunk_tokens`` and the context window."""
+        """The whole document, or parts of it that each fit ``chunk_tokens`` and the context window.
+
+        Raises:
+            InputError: a document too long for the context window, for a schema other than Brief
+                (only briefs can be merged).
+        """
         whole = [Chunk(0, len(job.text), job.text)]
-        tokens = engine.target.count_tokens(job.messages(job.text))
-        if tokens is None:
+        target, s = engine.target, self.settings
+        tokens = target.count_tokens(job.messages(job.text))
+        window = target.context_tokens
+        if tokens is None or (tokens <= s.chunk_tokens and (not window or tokens + s.max_tokens <= window)):
             return whole
-        overhead = engine.target.count_tokens(job.messages("")) or 0
-        budget = self.settings.chunk_tokens
-        if engine.target.context_tokens:
-            budget = min(budget, engine.target.context_tokens - self.settings.max_tokens - overhead)
+        overhead = target.count_tokens(job.messages("")) or 0
+        budget = min(s.chunk_tokens, window - s.max_tokens - overhead) if window else s.chunk_tokens
         document_tokens = tokens - overhead
         if document_tokens <= budget:
             return whole
         if not issubclass(job.schema, Brief) or budget < 200:
-            engine.check_length(job.messages(job.text))  # raises: this schema cannot be merged
+            engine.check_length(job.messages(job.text))  # raises: too long, and cannot be merged
             return whole
         chars_per_token = len(job.text) / max(document_tokens, 1)
         return split(job.text, int(budget * chars_per_token * 0.95))
@@ -193,7 +198,6 @@ class Summarizer:
         parts = []
         for chunk in self._plan(job, engine):
             messages = job.messages(chunk.text)
-            engine.check_length(messages)
             engine.warm(messages)
             repairs: list[str] = []
             completion = engine.complete(messages, job.schema, self._context(chunk, repairs))
@@ -212,7 +216,6 @@ class Summarizer:
         parts = []
         for chunk in await asyncio.to_thread(self._plan, job, engine):
             messages = job.messages(chunk.text)
-            await asyncio.to_thread(engine.check_length, messages)
             await asyncio.to_thread(engine.warm, messages)
             repairs: list[str] = []
             completion = await engine.acomplete(messages, job.schema, self._context(chunk, repairs))

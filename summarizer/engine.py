@@ -191,8 +191,10 @@ class Engine:
         t = self.target
         kwargs: dict[str, Any] = {
             "model": t.model,
-            "messages": messages,
-            "response_model": response_model,
+            # instructor renders messages as Jinja templates when a context is given; escaped,
+            # they render back to exactly our text, whatever braces a document holds.
+            "messages": [{**m, "content": _literal(m["content"])} for m in messages],
+            "response_model": _response_model(response_model),
             "max_retries": self.settings.max_retries,
             "context": context,
             "temperature": self.settings.temperature,
@@ -353,6 +355,21 @@ class Engine:
         if self.target.api_key and len(self.target.api_key) >= 8:
             text = text.replace(self.target.api_key, "***")
         return text[:300] + ("..." if len(text) > 300 else "")
+
+
+def _literal(text: str) -> str:
+    """Jinja source that renders to ``text``: every "{" (which could open a tag) becomes an expression."""
+    return text.replace("{", "{{ '{' }}")
+
+
+@cache
+def _response_model(model: type[BaseModel]) -> type[BaseModel]:
+    """instructor's wrapper of ``model``, made once: instructor would make a new class per call,
+    and rebuild its JSON Schema each time."""
+    import instructor
+
+    wrapped: type[BaseModel] = instructor.openai_schema(model)
+    return wrapped
 
 
 def _is_connection_error(e: BaseException) -> bool:

@@ -6,6 +6,7 @@ A prompt is a folder holding ``system.j2`` and ``user.j2``. Folders in the confi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from importlib import resources
@@ -31,13 +32,10 @@ class Prompt:
 
     def render(self, **variables: Any) -> list[dict[str, str]]:
         """The chat messages for these variables; a missing variable raises ConfigError."""
-        env = jinja2.Environment(
-            undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False
-        )
         messages = []
         for part in PARTS:
             try:
-                text = env.from_string(self.sources[part]).render(**variables)
+                text = _template(self.sources[part]).render(**variables)
             except jinja2.UndefinedError as e:
                 raise ConfigError(
                     f"prompt {self.name!r} ({self.origin}/{part}.j2) uses an undefined variable: {e.message}"
@@ -70,6 +68,13 @@ def load_prompt(name: str, prompt_dir: Path | None = None) -> Prompt:
     raise ConfigError(f"prompt {name!r} not found{where} among the built-in prompts ({', '.join(available)})")
 
 
+@functools.lru_cache(maxsize=64)
+def _template(source: str) -> jinja2.Template:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+    return env.from_string(source)
+
+
+@functools.cache
 def field_guide(schema: type[BaseModel]) -> str:
     """A compact, indented outline of a schema's fields and their descriptions, for the prompt."""
     root = schema.model_json_schema()

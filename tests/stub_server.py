@@ -121,6 +121,9 @@ class StubServer:
                 content = "this is not json {" if garbage else json.dumps(answer)
                 self._send(200, _completion(body, content))
 
+            def do_GET(self) -> None:
+                self._send(200, {"requests": len(stub.requests)})
+
             def _send(self, status: int, payload: dict[str, Any], retry_after: str | None = None) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
@@ -173,3 +176,24 @@ def _completion(request: dict[str, Any], content: str) -> dict[str, Any]:
         "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tools else "stop"}],
         "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
     }
+
+
+def main() -> None:
+    """Serve the stub in its own process: ``python -m tests.stub_server [--delay S]``.
+
+    Prints the API base on the first line of stdout; ``GET /stats`` answers the request count.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--delay", type=float, default=0.0, help="Seconds before each answer.")
+    args = parser.parse_args()
+    server = StubServer()
+    server.behaviour.delay = args.delay
+    with server:
+        print(server.api_base, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

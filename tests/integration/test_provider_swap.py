@@ -64,3 +64,12 @@ def test_http_errors_become_provider_errors(
     assert info.value.status == status
     assert info.value.provider == "openai"
     assert "stub-key" not in str(info.value)
+
+
+def test_template_syntax_in_a_document_reaches_the_provider_unchanged(
+    stub: StubServer, seed_text: str
+) -> None:
+    # instructor renders messages as Jinja templates; a document must never be evaluated.
+    doc = seed_text + "\n\n    Code: {{ 7*7 }} {% if x %} {# note #} {'a': 1}\n"
+    Summarizer(_settings(stub)).summarize(doc)
+    assert doc.strip() in stub.requests[0]["body"]["messages"][-1]["content"]
