@@ -5,8 +5,12 @@
 For each concurrency: wall time of `summarizer batch` work done in-process (the library's
 batch, outputs and manifest written as the CLI writes them), against the ideal
 N x latency / concurrency. Then the same documents again with the cache on: in-process, and
-as a user runs it, `summarizer batch` in a fresh process. Writes
-benchmarks/results/batch.json.
+as a user runs it, `summarizer batch` in a fresh process.
+
+With --embedded N (default 4; 0 skips it), N short documents of the eval subset go through
+the embedded model twice: as a batch, where one loaded model keeps the system prompt's KV
+cache from one document to the next, and one by one with that cache (and the saved prompt
+state) erased before each. Writes benchmarks/results/batch.json.
 """
 
 from __future__ import annotations
@@ -55,6 +59,37 @@ async def run_batch(settings: Settings, docs: list[Doc], outdir: Path, concurren
     return {"seconds": round(time.perf_counter() - started, 2), "statuses": statuses}
 
 
+def embedded_prefix_saving(n: int) -> dict[str, Any]:
+    """Seconds per document on the embedded model with and without the reused system-prompt prefix."""
+    from summarizer import embedded
+    from summarizer.config import user_cache_dir
+
+    subset = ROOT / "tests" / "integration" / "data" / "eval_subset.jsonl"
+    cases = [json.loads(line) for line in subset.read_text(encoding="utf-8").splitlines()]
+    texts = [c["text"] for c in sorted(cases, key=lambda c: len(c["text"]))[:n]]
+    summarizer = Summarizer(Settings(cache=False))
+    rt = embedded.runtime(user_cache_dir(), summarizer.settings.context_size, summarizer.settings.threads)
+    erased = []
+    for text in texts:
+        rt.reset(forget_saved=True)
+        started = time.perf_counter()
+        summarizer.summarize(text)
+        erased.append(time.perf_counter() - started)
+    docs = [Doc.from_text(f"doc-{i}", t) for i, t in enumerate(texts)]
+
+    async def batch() -> list[float]:
+        return [r.brief.meta.latency_s async for r in summarizer.batch(docs, concurrency=1)]
+
+    summarizer.summarize(texts[0])  # the prefix is in the KV cache, as after a batch's first document
+    reused = asyncio.run(batch())
+    return {
+        "documents": n,
+        "prefix_erased_s": round(statistics.median(erased), 2),
+        "prefix_reused_s": round(statistics.median(reused), 2),
+        "per_document_saving_s": round(statistics.median(erased) - statistics.median(reused), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -63,6 +98,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32, 64])
     parser.add_argument("--runs", type=int, default=1, help="Repeat each measurement; medians are reported.")
+    parser.add_argument("--embedded", type=int, default=4, help="Documents for the prefix-cache measurement.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "batch.json")
     args = parser.parse_args()
 
@@ -150,6 +186,13 @@ def main() -> None:
         f"cached re-run of {args.docs}: {results['cached_in_process_s']:.2f} s in-process,"
         f" {results['cached_cli_s']:.2f} s as `summarizer batch` in a fresh process (median of 3, 0 requests)"
     )
+    if args.embedded:
+        results["embedded"] = embedded_prefix_saving(args.embedded)
+        e = results["embedded"]
+        print(
+            f"embedded model, {e['documents']} short documents: {e['prefix_erased_s']:.1f} s a document"
+            f" with the system prompt's KV cache erased, {e['prefix_reused_s']:.1f} s reusing it in a batch"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ REPLAY_API_BASE = "http://127.0.0.1:9/v1"  # never reached: replays are matched 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No user config, no SUMMARIZER_* variables but a fresh cache, and a clean working directory."""
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("SUMMARIZER_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
@@ -83,4 +84,5 @@ def recorded_api_base(request: pytest.FixtureRequest) -> str:
     from summarizer import embedded
     from summarizer.config import user_cache_dir
 
-    return embedded.runtime(user_cache_dir(), 32768, 0).api_base
+    threads = int(os.environ.get("SUMMARIZER_THREADS", "0"))  # e.g. 1 to record beside other work
+    return embedded.runtime(user_cache_dir(), 32768, threads).api_base
