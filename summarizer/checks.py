@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 MAX_TOPIC_WORDS = 6
 """Longest agenda label accepted, in words."""
 
+NEAREST_THRESHOLD = 60.0
+"""Lowest fuzzy score at which a re-ask shows the passage nearest to an unfound quote."""
+
 MAX_MESSAGES = 8
 """Problems named in one re-ask; more would drown the small model."""
 
@@ -184,10 +187,25 @@ def _evidence_problems(brief: Brief, source: str) -> Iterator[Problem]:
     ]
     for what, item in items:
         if align(item.evidence, source) is None:
+            near = align(item.evidence, source, threshold=NEAREST_THRESHOLD)
+            hint = (
+                f'; the nearest passage is "{_label(_whole_words(source, near.start, near.end), 120)}"'
+                if near
+                else ""
+            )
             yield Problem(
                 f'the evidence of {what}, "{_label(item.evidence, 80)}", is not in the document:'
-                " copy the words exactly as written"
+                f" copy the words exactly as written{hint}"
             )
+
+
+def _whole_words(source: str, start: int, end: int) -> str:
+    """``source[start:end]`` without a word cut in two at either end, or trailing punctuation."""
+    if 0 < start < end and source[start - 1].isalnum() and source[start].isalnum():
+        start = next((i + 1 for i in range(start, end) if not source[i].isalnum()), start)
+    if start < end < len(source) and source[end - 1].isalnum() and source[end].isalnum():
+        end = next((i for i in range(end - 1, start, -1) if not source[i].isalnum()), end)
+    return source[start:end].strip(" ,;:")
 
 
 def _participant_problems(brief: Brief, source: str) -> Iterator[Problem]:

@@ -167,3 +167,15 @@ def test_agenda_restatements_and_long_labels() -> None:
         "trade",
         "energy cooperation and many other things discussed",
     ]
+
+
+def test_the_reask_shows_the_passage_nearest_to_an_unfound_quote() -> None:
+    data = _data()
+    data["tone"] = {
+        **data["tone"],
+        "evidence": "a renewed push towards strengthening the bilateral relationship",
+    }
+    (message,) = _messages(data)
+    assert message.endswith(
+        'the nearest passage is "a renewed drive towards strengthening bilateral relations"'
+    )
