@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from summarizer.schemas.brief import AgendaItem, Brief, Commitment, Tone
+from summarizer.schemas.meta import Meta
 
 FIRMNESS_HEADINGS = {"firm": "Firm", "expected": "Expected", "possible": "Possible"}
 
@@ -55,7 +56,7 @@ def to_markdown(brief: Brief) -> str:
             "---",
             f"<sub>{m.provider}/{m.model} · prompt {m.prompt} ({m.prompt_sha256[:12]}) · schema"
             f" {m.schema_version} · {m.prompt_tokens}+{m.completion_tokens} tokens · {m.latency_s:.1f} s"
-            f" · {m.retries} re-asks{_coverage(m.grounding)}</sub>",
+            f" · {m.retries} re-asks{_extras(m)}{_coverage(m.grounding)}</sub>",
             "",
         ]
     return "\n".join(out)
@@ -66,6 +67,7 @@ def _commitment(c: Commitment) -> list[str]:
         [
             f" (for {_inline(c.beneficiary)})" if c.beneficiary else "",
             f", by {_inline(c.deadline)}" if c.deadline else "",
+            f' ("{_inline(c.hedge)}")' if c.hedge else "",
         ]
     )
     return [f"- **{_inline(c.actor)}**: {_inline(c.action)}{extra}", f"  > {_evidence(c)}"]
@@ -88,3 +90,14 @@ def _evidence(item: AgendaItem | Commitment | Tone) -> str:
 
 def _coverage(grounding: float | None) -> str:
     return "" if grounding is None else f" · evidence found for {grounding:.0%} of items"
+
+
+def _extras(m: Meta) -> str:
+    parts = [
+        f"{m.transient_retries} retries after provider faults" if m.transient_retries else "",
+        f"{len(m.repairs)} fixed by the library" if m.repairs else "",
+        f"{m.chunks} parts" if m.chunks > 1 else "",
+        "from the cache" if m.cached else "",
+        f"{m.dropped} items dropped, evidence not found" if m.dropped else "",
+    ]
+    return "".join(f" · {p}" for p in parts if p)

@@ -71,7 +71,25 @@ def test_meta_footer() -> None:
         source_sha256="b" * 64,
     )
     md = to_markdown(_brief().model_copy(update={"meta": meta}))
-    assert "embedded/m · prompt brief (aaaaaaaaaaaa) · schema brief/2 · 10+5 tokens · 1.2 s · 1 re-asks" in md
+    assert (
+        "embedded/m · prompt brief (aaaaaaaaaaaa) · schema brief/2 · 10+5 tokens · 1.2 s · 1 re-asks</sub>"
+        in md
+    )
+    meta = meta.model_copy(
+        update={"repairs": ["x", "y"], "chunks": 3, "transient_retries": 2, "cached": True}
+    )
+    md = to_markdown(_brief().model_copy(update={"meta": meta}))
+    assert (
+        "1 re-asks · 2 retries after provider faults · 2 fixed by the library · 3 parts · from the cache</sub>"
+        in md
+    )
+
+
+def test_hedge_words_follow_the_commitment() -> None:
+    brief = _brief()
+    hedged = brief.commitments[0].model_copy(update={"hedge": "agreed"})
+    md = to_markdown(brief.model_copy(update={"commitments": [hedged]}))
+    assert '- **Pakistan and the United States**: strengthen ties and enhance cooperation ("agreed")' in md
 
 
 def test_unfound_evidence_is_flagged() -> None:
