@@ -80,8 +80,8 @@ def test_meta_footer() -> None:
     )
     md = to_markdown(_brief().model_copy(update={"meta": meta}))
     assert (
-        "1 re-asks · 2 retries after provider faults · 2 fixed by the library · 3 parts · from the cache</sub>"
-        in md
+        "1 re-asks · 2 retries after provider faults · 2 fixed by the library · 3 parts"
+        " · from the cache</sub>" in md
     )
 
 
