@@ -7,9 +7,10 @@ applies the fixes it can and keeps the rest visible: unaligned evidence stays ma
 ``grounded: false`` (or is dropped with ``strict_grounding``), and ``meta.repairs`` lists what
 the library changed.
 
-Two normalisations never cost a re-ask, because the model is not wrong, only inconsistent:
-affiliations are written one way ("U.S." and "Washington" become "United States"), and every
-commitment gets the ``hedge`` words found in its evidence.
+Some normalisations never cost a re-ask, because the model is not wrong, only inconsistent:
+affiliations are written one way ("U.S." and "Washington" become "United States"), "unknown"
+and the like become "" (the schema's "not stated"), and every commitment gets the ``hedge``
+words found in its evidence.
 """
 
 from __future__ import annotations
@@ -82,15 +83,22 @@ AFFILIATIONS: dict[str, tuple[str, ...]] = {
 """Canonical affiliation and the spellings, adjectives and capitals that mean it."""
 
 _ALIAS = {alias: name for name, aliases in AFFILIATIONS.items() for alias in (name.lower(), *aliases)}
+_PLACEHOLDERS = frozenset(
+    ["unknown", "n/a", "na", "none", "null", "not stated", "not specified", "unspecified", "-"]
+)
 _BOTH_SIDES = re.compile(r"^(both|the two|all) (sides|parties|countries|governments|delegations|leaders)$")
 
 
 @dataclass
 class Problem:
-    """One thing to fix: what to tell the model, and the library's own fix if it has one."""
+    """One thing to fix: what to tell the model, and the library's own fix if it has one.
+
+    A ``minor`` problem is named in a re-ask that happens anyway, but never causes one.
+    """
 
     message: str
     fix: Callable[[], None] | None = None
+    minor: bool = False
 
 
 def check_brief(brief: Brief, context: dict[str, Any] | None) -> Brief:
@@ -108,7 +116,7 @@ def check_brief(brief: Brief, context: dict[str, Any] | None) -> Brief:
     if not problems:
         return brief
     last = context.get("is_last_attempt")
-    if last is None or not last():
+    if (last is None or not last()) and not all(p.minor for p in problems):
         shown = problems[:MAX_MESSAGES]
         more = len(problems) - len(shown)
         lines = [f"- {p.message}" for p in shown] + ([f"- and {more} more"] if more > 0 else [])
@@ -133,10 +141,17 @@ def find_problems(brief: Brief, source: str) -> Iterator[Problem]:
 def normalize(brief: Brief) -> None:
     """Fixes that need no re-ask: one spelling per affiliation, and each commitment's hedge words."""
     for p in brief.participants:
-        p.affiliation = canonical_affiliation(p.affiliation)
+        p.title = "" if _is_placeholder(p.title) else p.title
+        p.affiliation = "" if _is_placeholder(p.affiliation) else canonical_affiliation(p.affiliation)
+        p.role = None if p.role is not None and _is_placeholder(p.role) else p.role
     for c in brief.commitments:
         cues = hedge_words(c.evidence)
         c.hedge = " ".join(cues) if cues else None
+
+
+def _is_placeholder(text: str) -> bool:
+    """Words a model writes for "not stated"; the schema wants "" (or null) instead."""
+    return text.strip().lower().strip(".") in _PLACEHOLDERS
 
 
 def canonical_affiliation(text: str) -> str:
@@ -359,7 +374,9 @@ def _agenda_problems(brief: Brief) -> Iterator[Problem]:
     kept: list[tuple[set[str], str]] = []
     for a in brief.agenda_items:
         if len(a.topic.split()) > MAX_TOPIC_WORDS:
-            yield Problem(f'agenda topic "{_label(a.topic)}" is too long: use a label of one to four words')
+            yield Problem(
+                f'agenda topic "{_label(a.topic)}" is too long: use a label of one to four words', minor=True
+            )
         words = content_words(a.topic)
         twin = next((topic for other, topic in kept if words and (words <= other or other <= words)), None)
         if twin is not None:

@@ -179,3 +179,20 @@ def test_the_reask_shows_the_passage_nearest_to_an_unfound_quote() -> None:
     assert message.endswith(
         'the nearest passage is "a renewed drive towards strengthening bilateral relations"'
     )
+
+
+def test_a_long_label_alone_causes_no_reask() -> None:
+    data = _data()
+    data["agenda_items"][0] = {
+        **data["agenda_items"][0],
+        "topic": "trade and energy and everything else besides",
+    }
+    assert any("is too long" in m for m in _messages(data))
+    assert _validate(data).agenda_items[0].topic == "trade and energy and everything else besides"
+
+
+def test_placeholders_become_empty() -> None:
+    data = _data()
+    data["participants"][0] |= {"title": "unknown", "affiliation": "N/A", "role": "Not stated"}
+    p = _validate(data).participants[0]
+    assert (p.title, p.affiliation, p.role) == ("", "", None)
