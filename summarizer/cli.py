@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -333,6 +334,51 @@ async def _run_batch(
     finally:
         loop.remove_signal_handler(signal.SIGINT)
     return counts, stop.is_set()
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes; each loads its own model.", min=1)] = 1,
+    config: ConfigOpt = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Serve a non-loopback host without bearer tokens.")
+    ] = False,
+) -> None:
+    """Serve the HTTP API and the page at /, on uvicorn."""
+    with _errors():
+        import ipaddress
+
+        import uvicorn
+
+        from summarizer.config import load_settings
+        from summarizer.errors import ConfigError
+        from summarizer.service import CONFIG_ENV
+
+        settings = load_settings({}, config_file=config)  # fail here, once, on a bad config
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not settings.service_tokens and not loopback and not insecure:
+            raise ConfigError(
+                f"refusing to serve {host} without a bearer token: set service_tokens (or"
+                " SUMMARIZER_SERVICE_TOKENS), or pass --insecure"
+            )
+        if config is not None:
+            os.environ[CONFIG_ENV] = str(config.resolve())
+        if not settings.service_tokens:
+            _note("warning: no service_tokens: every client on this host can use the service")
+        uvicorn.run(
+            "summarizer.service:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,  # ours is structured and leaves out query strings
+            log_config=None,
+        )
 
 
 @cache_app.command("stats")

@@ -11,13 +11,14 @@ import tomllib
 import warnings
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -113,6 +114,24 @@ with warnings.catch_warnings():
         cache_path: Path | None = Field(
             None, description="The SQLite cache file; default: briefs.sqlite in the user cache directory."
         )
+        service_tokens: Annotated[list[str], NoDecode] = Field(
+            default_factory=list,
+            description="Bearer tokens the HTTP service accepts; in the environment, comma-separated"
+            " (SUMMARIZER_SERVICE_TOKENS). None: only a loopback host is served, unless --insecure.",
+        )
+        service_models: Annotated[list[str], NoDecode] = Field(
+            default_factory=list,
+            description="Models clients of the HTTP service may ask for, besides `model`.",
+        )
+        service_max_body_bytes: int = Field(5_000_000, gt=0, description="Largest request body (413 above).")
+        service_max_document_chars: int = Field(
+            500_000, gt=0, description="Longest document the service accepts, in characters (422 above)."
+        )
+        service_max_concurrency: int = Field(
+            4, ge=1, description="Requests the service briefs at once; more get 503 with Retry-After."
+        )
+        service_max_batch: int = Field(20, ge=1, description="Most documents in one batch request.")
+        service_request_timeout: float = Field(900.0, gt=0, description="Seconds before a request gets 504.")
         strict_grounding: bool = Field(
             False,
             description="Drop items whose evidence is not found in the source after the re-asks,"
@@ -145,6 +164,13 @@ with warnings.catch_warnings():
         max_document_bytes: int = Field(
             20_000_000, gt=0, description="Largest input document accepted, in bytes."
         )
+
+        @field_validator("service_tokens", "service_models", mode="before")
+        @classmethod
+        def _comma_separated(cls, value: Any) -> Any:
+            if isinstance(value, str):
+                return [part.strip() for part in value.split(",") if part.strip()]
+            return value
 
         @property
         def is_embedded(self) -> bool:
@@ -237,6 +263,8 @@ def _show(name: str, value: Any) -> str:
         return "-"
     if name == "api_base":
         return mask_url(str(value))
+    if name == "service_tokens":
+        return f"{len(value)} set" if value else "none"
     if name == "api_key_env":
         state = "set" if os.environ.get(str(value)) else "not set"
         return f"{value} ({state})"

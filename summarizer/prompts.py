@@ -46,6 +46,14 @@ class Prompt:
         return messages
 
 
+def available_prompts(prompt_dir: Path | None = None) -> list[str]:
+    """Names of the prompts ``load_prompt`` can find: the built-in ones and those in ``prompt_dir``."""
+    folders: list[Any] = [resources.files("summarizer") / "prompts"]
+    if prompt_dir and Path(prompt_dir).is_dir():
+        folders.append(Path(prompt_dir))
+    return sorted({p.name for folder in folders for p in folder.iterdir() if (p / "system.j2").is_file()})
+
+
 def load_prompt(name: str, prompt_dir: Path | None = None) -> Prompt:
     """Find the prompt folder ``name`` in ``prompt_dir``, then among the built-in prompts."""
     builtin = resources.files("summarizer") / "prompts"

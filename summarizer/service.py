@@ -1,0 +1,535 @@
+"""The HTTP service: FastAPI over the same Summarizer, cache and config as the CLI.
+
+Secure by default: every route but the health checks and the static page at ``/`` needs a
+bearer token; bodies, documents, concurrency and time are bounded; every error is a JSON
+problem detail (RFC 9457) with no stack trace and no secret; access logs are one JSON line per
+request with no document text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import statistics
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.exceptions import HTTPException
+
+from summarizer.config import Settings, load_settings
+from summarizer.core import Summarizer
+from summarizer.documents import check_text
+from summarizer.errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
+from summarizer.prompts import available_prompts
+from summarizer.render import render
+from summarizer.schemas import SCHEMAS, Brief, output_json_schema
+
+CONFIG_ENV = "SUMMARIZER_SERVE_CONFIG"
+"""The config file ``summarizer serve --config`` passes to its worker processes."""
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/"})
+"""Served without a token: the health checks, and the page (static, it holds no data)."""
+
+access_log = logging.getLogger("summarizer.access")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BriefRequest(BaseModel):
+    """A document to brief."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    text: str = Field(min_length=1, pattern=r"\S", description="The document, as plain text.")
+    schema_name: str | None = Field(None, alias="schema", description='A built-in schema name, e.g. "brief".')
+    prompt: str | None = Field(None, description="A prompt template name.")
+    format: Literal["json", "md", "html"] = Field(
+        "json", description="json: the Brief; md: a note; html: a page."
+    )
+    model: str | None = Field(None, description="A model from the service's allow-list; default: its model.")
+
+
+class BatchDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, description="Your name for it; default: its position, from 1.")
+    text: str = Field(min_length=1, pattern=r"\S")
+
+
+class BatchRequest(BaseModel):
+    """Several documents, briefed with the same options."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    documents: list[BatchDocument] = Field(min_length=1)
+    schema_name: str | None = Field(None, alias="schema")
+    prompt: str | None = None
+    model: str | None = None
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class BatchItem(BaseModel):
+    id: str
+    status: Literal["ok", "failed"]
+    brief: dict[str, Any] | None = None
+    error: Problem | None = None
+
+
+class BatchResponse(BaseModel):
+    results: list[BatchItem]
+
+
+class ServiceError(Exception):
+    """An error answered as a problem detail."""
+
+    def __init__(
+        self, status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None
+    ):
+        super().__init__(detail)
+        self.problem = Problem(
+            type=f"urn:summarizer:problem:{slug}", title=title, status=status, detail=detail
+        )
+        self.headers = headers or {}
+
+
+def problem_response(error: ServiceError) -> JSONResponse:
+    return JSONResponse(
+        error.problem.model_dump(), status_code=error.problem.status, headers=error.headers,
+        media_type="application/problem+json",
+    )  # fmt: skip
+
+
+def _from_summarizer_error(e: SummarizerError) -> ServiceError:
+    if isinstance(e, InputError):
+        return ServiceError(422, "input", "Unusable document", str(e))
+    if isinstance(e, ProviderError):
+        return ServiceError(502, "provider", "The model provider failed", str(e))
+    if isinstance(e, OutputValidationError):
+        return ServiceError(502, "invalid-output", "The model's output stayed invalid", str(e))
+    if isinstance(e, ConfigError):
+        return ServiceError(500, "config", "The service is misconfigured", str(e))
+    return ServiceError(500, "internal", "Internal error", "the request failed; see the service log")
+
+
+class Limiter:
+    """At most ``limit`` requests at once; the next one is refused, never queued."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.in_flight = 0
+        self.latencies: deque[float] = deque(maxlen=20)
+
+    def retry_after(self) -> str:
+        return str(max(1, round(statistics.median(self.latencies)))) if self.latencies else "1"
+
+    @asynccontextmanager
+    async def slot(self) -> Any:
+        if self.in_flight >= self.limit:
+            raise ServiceError(
+                503, "busy", "Busy", f"{self.limit} requests are being briefed; try again later",
+                {"Retry-After": self.retry_after()},
+            )  # fmt: skip
+        self.in_flight += 1
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self.latencies.append(time.monotonic() - started)
+
+
+class Guard:
+    """ASGI middleware: bearer token, body size, and one structured access-log line per request."""
+
+    def __init__(self, app: FastAPI, settings: Settings):
+        self.app = app
+        self.tokens = [t.encode() for t in settings.service_tokens]
+        self.max_body = settings.service_max_body_bytes
+
+    def _authorized(self, scope: Scope) -> bool:
+        if not self.tokens or scope["path"] in OPEN_PATHS:
+            return True
+        headers = dict(scope.get("headers") or [])
+        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
+        return scheme.lower() == b"bearer" and any(hmac.compare_digest(token, t) for t in self.tokens)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        status = {"code": 500}
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            if not self._authorized(scope):
+                raise ServiceError(
+                    401, "unauthorized", "Unauthorized", "send Authorization: Bearer <token>",
+                    {"WWW-Authenticate": "Bearer"},
+                )  # fmt: skip
+            length = dict(scope.get("headers") or []).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_body:
+                raise _too_large(self.max_body)
+            await self.app(scope, self._bounded(receive), send_logged)
+        except ServiceError as e:
+            await problem_response(e)(scope, receive, send_logged)
+        finally:
+            route = scope.get("route")
+            access_log.info(
+                json.dumps(
+                    {
+                        "method": scope["method"],
+                        "route": getattr(route, "path", None)
+                        or ("unmatched" if scope["path"] != "/" else "/"),
+                        "status": status["code"],
+                        "latency_ms": round((time.monotonic() - started) * 1000, 1),
+                        "tokens": scope.get("state", {}).get("tokens"),
+                    }
+                )
+            )
+
+    def _bounded(self, receive: Receive) -> Receive:
+        """``receive`` that refuses a body (even one sent without Content-Length) over the limit."""
+        seen = 0
+
+        async def bounded() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise _too_large(self.max_body)
+            return message
+
+        return bounded
+
+
+def _too_large(limit: int) -> ServiceError:
+    return ServiceError(413, "too-large", "Request body too large", f"the body is over {limit:,} bytes")
+
+
+class Service:
+    """One Summarizer per allowed model, the concurrency limit, and readiness."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.limiter = Limiter(settings.service_max_concurrency)
+        self._summarizers: dict[str, Summarizer] = {}
+        self.ready = False
+        self.not_ready_reason = "starting"
+
+    def summarizer(self, model: str | None) -> Summarizer:
+        name = model or self.settings.model
+        allowed = [self.settings.model, *self.settings.service_models]
+        if name not in allowed:
+            raise ServiceError(
+                422, "model-not-allowed", "Model not allowed",
+                f"model {name!r} is not allowed here; choose one of: {', '.join(allowed)}",
+            )  # fmt: skip
+        if name not in self._summarizers:
+            settings = (
+                self.settings
+                if name == self.settings.model
+                else self.settings.model_copy(update={"model": name})
+            )
+            self._summarizers[name] = Summarizer(settings)
+        return self._summarizers[name]
+
+    async def warm_up(self) -> None:
+        """Load the embedded model (or check the provider's config) before saying ready."""
+        try:
+            await asyncio.to_thread(self.summarizer(None)._get_engine)
+            self.ready = True
+        except SummarizerError as e:
+            self.not_ready_reason = str(e)
+
+    def check_names(self, schema: str | None, prompt: str | None) -> None:
+        """Clients name built-in schemas and known prompts only: never a module to import."""
+        if schema is not None and schema not in SCHEMAS:
+            raise ServiceError(
+                422,
+                "unknown-schema",
+                "Unknown schema",
+                f"schema {schema!r} is not one of: {', '.join(SCHEMAS)}",
+            )
+        prompts = available_prompts(self.settings.prompt_dir)
+        if prompt is not None and prompt not in prompts:
+            raise ServiceError(
+                422,
+                "unknown-prompt",
+                "Unknown prompt",
+                f"prompt {prompt!r} is not one of: {', '.join(prompts)}",
+            )
+
+    def check_text(self, text: str) -> None:
+        try:
+            check_text(text)
+        except InputError as e:
+            raise _from_summarizer_error(e) from e
+        limit = self.settings.service_max_document_chars
+        if len(text) > limit:
+            raise ServiceError(
+                422, "document-too-long", "Document too long",
+                f"the document has {len(text):,} characters; the limit is {limit:,}",
+            )  # fmt: skip
+
+    def check(self, request: BriefRequest) -> Summarizer:
+        """Refuse a bad request before it takes a slot; the Summarizer for its model."""
+        self.check_names(request.schema_name, request.prompt)
+        self.check_text(request.text)
+        return self.summarizer(request.model)
+
+    async def run(self, summarizer: Summarizer, request: BriefRequest) -> Any:
+        """Brief a checked request within the request timeout (the caller holds a slot)."""
+        try:
+            return await asyncio.wait_for(
+                summarizer.asummarize(request.text, schema=request.schema_name, prompt=request.prompt),
+                self.settings.service_request_timeout,
+            )
+        except TimeoutError as e:
+            raise ServiceError(
+                504, "timeout", "Timed out", f"no brief within {self.settings.service_request_timeout:g} s"
+            ) from e
+        except SummarizerError as e:
+            raise _from_summarizer_error(e) from e
+
+
+def create_app(settings: Settings | None = None) -> Guard:
+    """The service's ASGI app; ``settings`` default to the usual sources."""
+    settings = settings if settings is not None else load_settings()
+    service = Service(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        task = asyncio.create_task(service.warm_up())
+        yield
+        task.cancel()
+
+    app = FastAPI(
+        title="summarizer",
+        summary="Typed briefing notes, with quoted evidence, from reports of meetings and talks.",
+        version=_version(),
+        lifespan=lifespan,
+    )
+    problem_content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    problem_responses: dict[int | str, dict[str, Any]] = {
+        code: {"model": Problem, "description": text, "content": problem_content}
+        for code, text in [
+            (401, "Missing or wrong bearer token"),
+            (413, "Body too large"),
+            (422, "Unusable request or document"),
+            (502, "The model provider failed, or its output stayed invalid"),
+            (503, "Busy: retry after Retry-After seconds"),
+            (504, "Timed out"),
+        ]
+    }
+
+    @app.exception_handler(ServiceError)
+    async def on_service_error(_: Request, e: ServiceError) -> Response:
+        return problem_response(e)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(_: Request, e: RequestValidationError) -> Response:
+        parts = [f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()[:5]]
+        return problem_response(ServiceError(422, "invalid-request", "Invalid request", "; ".join(parts)))
+
+    @app.exception_handler(HTTPException)
+    async def on_http_error(_: Request, e: HTTPException) -> Response:
+        return problem_response(ServiceError(e.status_code, "http", str(e.detail), str(e.detail)))
+
+    @app.exception_handler(Exception)
+    async def on_error(_: Request, e: Exception) -> Response:
+        logging.getLogger("summarizer").error("internal error: %s", type(e).__name__, exc_info=e)
+        return problem_response(ServiceError(500, "internal", "Internal error", "the request failed"))
+
+    @app.get("/healthz", summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="Readiness", responses={503: {"model": Problem, "content": problem_content}})
+    async def readyz() -> Any:
+        if not service.ready:
+            raise ServiceError(503, "not-ready", "Not ready", service.not_ready_reason)
+        return {"status": "ready", "model": settings.model}
+
+    @app.get("/v1/schema", summary="The JSON Schema of a brief", responses=problem_responses)
+    async def schema() -> dict[str, Any]:
+        return output_json_schema(SCHEMAS["brief"])
+
+    @app.post(
+        "/v1/briefs",
+        summary="Brief one document",
+        description="Send JSON, or the document itself as text/plain. Answers the Brief as JSON,"
+        " or Markdown or an HTML page when `format` asks for it.",
+        responses={
+            **problem_responses,
+            200: {"model": Brief, "content": {"text/markdown": {}, "text/html": {}}},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _with_limits(BriefRequest.model_json_schema(), settings)},
+                    "text/plain": {
+                        "schema": {
+                            "type": "string",
+                            "pattern": r"\S",
+                            "maxLength": settings.service_max_document_chars,
+                        }
+                    },
+                },
+            }
+        },
+    )
+    async def create_brief(request: Request) -> Response:
+        body = await _brief_request(request)
+        summarizer = service.check(body)
+        async with service.limiter.slot():
+            brief = await service.run(summarizer, body)
+        request.state.tokens = _tokens(brief)
+        if body.format == "json":
+            return Response(brief.model_dump_json(), media_type="application/json")
+        media = "text/html" if body.format == "html" else "text/markdown"
+        return PlainTextResponse(render(brief, body.format, body.text), media_type=f"{media}; charset=utf-8")
+
+    @app.post("/v1/briefs/batch", summary="Brief several documents", responses=problem_responses)
+    async def create_briefs(request: Request, body: BatchRequest) -> BatchResponse:
+        if len(body.documents) > settings.service_max_batch:
+            raise ServiceError(
+                422, "batch-too-large", "Too many documents",
+                f"{len(body.documents)} documents; the limit is {settings.service_max_batch}",
+            )  # fmt: skip
+        summarizer = service.summarizer(body.model)
+        service.check_names(body.schema_name, body.prompt)
+        results = []
+        tokens = 0
+        async with service.limiter.slot():  # one slot: the documents are briefed one after another
+            for n, doc in enumerate(body.documents, 1):
+                one = BriefRequest.model_validate(
+                    {"text": doc.text, "schema": body.schema_name, "prompt": body.prompt, "model": body.model}
+                )
+                name = doc.id or str(n)
+                try:
+                    service.check_text(one.text)
+                    brief = await service.run(summarizer, one)
+                except ServiceError as e:
+                    results.append(BatchItem(id=name, status="failed", error=e.problem))
+                    continue
+                tokens += _tokens(brief) or 0
+                results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
+        request.state.tokens = tokens
+        return BatchResponse(results=results)
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, with this configuration's limits and choices in the request schemas."""
+        if app.openapi_schema is None:
+            document = FastAPI.openapi(app)
+            schemas = document["components"]["schemas"]
+            for name in ("BatchRequest", "BatchDocument"):
+                if name in schemas:
+                    schemas[name] = _with_limits(schemas[name], settings)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page() -> HTMLResponse:
+        return HTMLResponse(_PAGE.read_text(encoding="utf-8"))
+
+    return Guard(app, settings)
+
+
+def _with_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """A request schema that says what this service accepts: its models, schemas, prompts, sizes."""
+    properties = schema.get("properties", {})
+    choices = {
+        "model": [settings.model, *settings.service_models],
+        "schema": sorted(SCHEMAS),
+        "prompt": available_prompts(settings.prompt_dir),
+    }
+    for name, values in choices.items():
+        if name in properties:
+            properties[name] = {"anyOf": [{"enum": values}, {"type": "null"}], "default": None}
+    if "text" in properties:
+        properties["text"]["maxLength"] = settings.service_max_document_chars
+    if "documents" in properties:
+        properties["documents"]["maxItems"] = settings.service_max_batch
+    return schema
+
+
+async def _brief_request(request: Request) -> BriefRequest:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    try:
+        if media == "text/plain":
+            return BriefRequest(text=raw.decode("utf-8"))
+        if media not in ("application/json", ""):
+            raise ServiceError(
+                415, "media-type", "Unsupported media type", "send application/json or text/plain"
+            )
+        return BriefRequest.model_validate_json(raw)
+    except UnicodeDecodeError as e:
+        raise ServiceError(422, "encoding", "Not UTF-8", "a text/plain body must be UTF-8") from e
+    except ValueError as e:  # pydantic's ValidationError, with the body's content left out
+        errors: list[Any] = e.errors() if isinstance(e, ValidationError) else []
+        parts = [f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in errors[:5]] or [
+            "not JSON"
+        ]
+        raise ServiceError(422, "invalid-request", "Invalid request", "; ".join(parts)) from e
+
+
+def _tokens(brief: Any) -> int | None:
+    meta = getattr(brief, "meta", None)
+    return None if meta is None else meta.prompt_tokens + meta.completion_tokens
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("summarizer")
+    except PackageNotFoundError:
+        return "0"
+
+
+def app_from_env() -> Guard:
+    """The app for ``uvicorn --factory`` and each worker of ``summarizer serve``."""
+    if not access_log.handlers:  # one JSON line per request on stderr, in every worker
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+    config = os.environ.get(CONFIG_ENV)
+    return create_app(load_settings({}, config_file=Path(config) if config else None))
+
+
+_PAGE = Path(__file__).with_name("page.html")

@@ -1,0 +1,160 @@
+"""The HTTP service, really served: uvicorn in a subprocess, httpx as the client, the stub as provider."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from summarizer import Brief
+from summarizer.cli import app
+from tests.conftest import SEED
+from tests.integration.service_fixture import TOKEN, RunningService, serve
+from tests.stub_server import StubServer
+
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def stub_module() -> Iterator[StubServer]:
+    with StubServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def service(stub_module: StubServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    folder = tmp_path_factory.mktemp("service")
+    with serve(
+        stub_module,
+        folder,
+        service_max_body_bytes=200_000,
+        service_max_document_chars=50_000,
+        service_max_concurrency=1,
+        service_max_batch=3,
+    ) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def normal_stub(stub_module: StubServer) -> None:
+    stub_module.behaviour.delay = 0.0
+
+
+def _problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert set(body) == {"type", "title", "status", "detail"} and body["status"] == status
+    assert "Traceback" not in response.text and TOKEN not in response.text
+    return dict(body)
+
+
+def test_a_document_gets_a_valid_brief(service: RunningService) -> None:
+    response = httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers())
+    assert response.status_code == 200, response.text
+    brief = Brief.model_validate(response.json())
+    assert brief.participants[0].name == "John Bass" and brief.meta is not None
+    plain = httpx.post(
+        f"{service.url}/v1/briefs",
+        content=SEED_TEXT.encode(),
+        headers={**service.headers(), "Content-Type": "text/plain"},
+    )
+    assert plain.status_code == 200 and Brief.model_validate(plain.json()).headline
+    md = httpx.post(
+        f"{service.url}/v1/briefs", json={"text": SEED_TEXT, "format": "md"}, headers=service.headers()
+    )
+    assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# ")
+
+
+def test_no_token_or_a_wrong_one_is_401_except_health(service: RunningService) -> None:
+    for headers in ({}, service.headers("wrong-token"), {"Authorization": TOKEN}):
+        response = httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=headers)
+        _problem(response, 401)
+        assert response.headers["www-authenticate"] == "Bearer"
+    for path in ("/v1/schema", "/openapi.json", "/no-such-route"):
+        _problem(httpx.get(f"{service.url}{path}"), 401)
+    assert httpx.get(f"{service.url}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{service.url}/readyz").json()["status"] == "ready"
+    assert httpx.get(f"{service.url}/").text.startswith("<!doctype html>")
+
+
+def test_limits_answer_413_and_422_naming_the_limit(service: RunningService) -> None:
+    big = httpx.post(f"{service.url}/v1/briefs", json={"text": "x" * 300_000}, headers=service.headers())
+    assert "200,000 bytes" in str(_problem(big, 413)["detail"])
+    long = httpx.post(f"{service.url}/v1/briefs", json={"text": "word " * 12_000}, headers=service.headers())
+    assert "the limit is 50,000" in str(_problem(long, 422)["detail"])
+    empty = httpx.post(f"{service.url}/v1/briefs", json={"text": "   "}, headers=service.headers())
+    assert "empty" in str(_problem(empty, 422)["detail"])
+    for body in (
+        {"text": SEED_TEXT, "model": "openai/gpt-4o"},
+        {"text": SEED_TEXT, "schema": "os:system"},
+        {},
+    ):
+        _problem(httpx.post(f"{service.url}/v1/briefs", json=body, headers=service.headers()), 422)
+    bad_json = httpx.post(
+        f"{service.url}/v1/briefs",
+        content=b"{not json",
+        headers={**service.headers(), "Content-Type": "application/json"},
+    )
+    _problem(bad_json, 422)
+    _problem(httpx.get(f"{service.url}/v1/briefs", headers=service.headers()), 405)
+
+
+def test_saturated_is_503_with_retry_after(service: RunningService, stub_module: StubServer) -> None:
+    stub_module.behaviour.delay = 1.5
+
+    async def two() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            first = asyncio.create_task(
+                client.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers())
+            )
+            await asyncio.sleep(0.5)  # the first holds the only slot
+            second = await client.post(
+                f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers()
+            )
+            return [await first, second]
+
+    first, second = asyncio.run(two())
+    assert first.status_code == 200
+    _problem(second, 503)
+    assert int(second.headers["retry-after"]) >= 1
+
+
+def test_batch_gives_a_result_per_document(service: RunningService) -> None:
+    body = {"documents": [{"id": "a", "text": SEED_TEXT}, {"text": " "}, {"id": "c", "text": SEED_TEXT}]}
+    response = httpx.post(f"{service.url}/v1/briefs/batch", json=body, headers=service.headers())
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [(r["id"], r["status"]) for r in results] == [("a", "ok"), ("2", "failed"), ("c", "ok")]
+    assert results[1]["error"]["status"] == 422
+    Brief.model_validate(results[0]["brief"])
+    too_many = {"documents": [{"text": SEED_TEXT}] * 4}
+    _problem(httpx.post(f"{service.url}/v1/briefs/batch", json=too_many, headers=service.headers()), 422)
+
+
+def test_schema_and_openapi(service: RunningService) -> None:
+    schema = httpx.get(f"{service.url}/v1/schema", headers=service.headers()).json()
+    assert "participants" in schema["properties"]
+    spec = httpx.get(f"{service.url}/openapi.json", headers=service.headers()).json()
+    assert {"/v1/briefs", "/v1/briefs/batch", "/v1/schema", "/healthz", "/readyz"} <= set(spec["paths"])
+
+
+def test_access_log_is_structured_and_holds_no_text_or_token(service: RunningService) -> None:
+    httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers())
+    lines = [json.loads(line) for line in service.access_log().splitlines() if line.startswith("{")]
+    briefs = [entry for entry in lines if entry["route"] == "/v1/briefs" and entry["status"] == 200]
+    assert briefs and briefs[-1]["method"] == "POST" and briefs[-1]["tokens"] == 150
+    assert all({"method", "route", "status", "latency_ms", "tokens"} == set(entry) for entry in lines)
+    log = service.access_log()
+    assert "Islamabad" not in log and TOKEN not in log
+
+
+def test_serve_refuses_an_open_host_without_a_token(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 3
+    assert "refusing to serve 0.0.0.0 without a bearer token" in result.stderr
