@@ -368,8 +368,36 @@ def _response_model(model: type[BaseModel]) -> type[BaseModel]:
     and rebuild its JSON Schema each time."""
     import instructor
 
+    _remember_async_validator_scans()
     wrapped: type[BaseModel] = instructor.openai_schema(model)
     return wrapped
+
+
+def _remember_async_validator_scans() -> None:
+    """instructor walks the response model looking for async validators several times per call
+    (about a third of our CPU per request against a fast provider); the answer depends on the
+    class alone, so remember the classes that passed."""
+    try:
+        from instructor.v2.validation import async_validators
+    except ImportError:  # another instructor layout: nothing to speed up
+        return
+    scan = async_validators.reject_async_validators
+    if getattr(scan, "remembers", False):
+        return
+    passed: set[Any] = set()
+
+    def reject_async_validators(response_model: Any) -> None:
+        try:
+            if response_model in passed:
+                return
+        except TypeError:  # unhashable: scan every time
+            scan(response_model)
+            return
+        scan(response_model)
+        passed.add(response_model)
+
+    reject_async_validators.remembers = True  # type: ignore[attr-defined]
+    async_validators.reject_async_validators = reject_async_validators
 
 
 def _is_connection_error(e: BaseException) -> bool:
