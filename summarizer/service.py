@@ -24,7 +24,7 @@ from typing import Any, Literal
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.exceptions import HTTPException
 
 from summarizer.config import Settings, load_settings
@@ -55,7 +55,7 @@ class BriefRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    text: str = Field(min_length=1, pattern=r"\S", description="The document, as plain text.")
+    text: str = Field(description="The document, as plain text.", json_schema_extra={"pattern": r"\S"})
     schema_name: str | None = Field(None, alias="schema", description='A built-in schema name, e.g. "brief".')
     prompt: str | None = Field(None, description="A prompt template name.")
     format: Literal["json", "md", "html"] = Field(
@@ -63,12 +63,19 @@ class BriefRequest(BaseModel):
     )
     model: str | None = Field(None, description="A model from the service's allow-list; default: its model.")
 
+    @field_validator("text")
+    @classmethod
+    def _not_empty(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("is empty")
+        return text
+
 
 class BatchDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(None, description="Your name for it; default: its position, from 1.")
-    text: str = Field(min_length=1, pattern=r"\S")
+    text: str = Field(description="An empty or unusable text fails this document only.")
 
 
 class BatchRequest(BaseModel):
@@ -432,12 +439,17 @@ def create_app(settings: Settings | None = None) -> Guard:
         tokens = 0
         async with service.limiter.slot():  # one slot: the documents are briefed one after another
             for n, doc in enumerate(body.documents, 1):
-                one = BriefRequest.model_validate(
-                    {"text": doc.text, "schema": body.schema_name, "prompt": body.prompt, "model": body.model}
-                )
                 name = doc.id or str(n)
                 try:
-                    service.check_text(one.text)
+                    service.check_text(doc.text)
+                    one = BriefRequest.model_validate(
+                        {
+                            "text": doc.text,
+                            "schema": body.schema_name,
+                            "prompt": body.prompt,
+                            "model": body.model,
+                        }
+                    )
                     brief = await service.run(summarizer, one)
                 except ServiceError as e:
                     results.append(BatchItem(id=name, status="failed", error=e.problem))
