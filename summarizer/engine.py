@@ -358,7 +358,10 @@ class Engine:
 
 
 def _literal(text: str) -> str:
-    """Jinja source that renders to ``text``: every "{" (which could open a tag) becomes an expression."""
+    """Jinja source that renders to exactly ``text``: a raw block, or, if the text could close
+    one, every "{" (which could open a tag) as an expression."""
+    if "endraw" not in text:
+        return "{% raw %}" + text + "{% endraw %}"
     return text.replace("{", "{{ '{' }}")
 
 
@@ -397,7 +400,11 @@ def _remember_async_validator_scans() -> None:
         passed.add(response_model)
 
     reject_async_validators.remembers = True  # type: ignore[attr-defined]
-    async_validators.reject_async_validators = reject_async_validators
+    import instructor.v2.core.patch as patch  # imports the scan by name
+
+    for module in (async_validators, patch):
+        if getattr(module, "reject_async_validators", None) is scan:
+            setattr(module, "reject_async_validators", reject_async_validators)  # noqa: B010
 
 
 def _is_connection_error(e: BaseException) -> bool:

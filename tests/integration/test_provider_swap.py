@@ -70,6 +70,10 @@ def test_template_syntax_in_a_document_reaches_the_provider_unchanged(
     stub: StubServer, seed_text: str
 ) -> None:
     # instructor renders messages as Jinja templates; a document must never be evaluated.
-    doc = seed_text + "\n\n    Code: {{ 7*7 }} {% if x %} {# note #} {'a': 1}\n"
-    Summarizer(_settings(stub)).summarize(doc)
-    assert doc.strip() in stub.requests[0]["body"]["messages"][-1]["content"]
+    for doc in (
+        seed_text + "\n\n    Code: {{ 7*7 }} {% if x %} {# note #} {'a': 1}\n",
+        seed_text + "\n\n{% endraw %} {{ 7*7 }} {% raw %}\n",
+    ):
+        stub.requests.clear()
+        Summarizer(_settings(stub, cache=False)).summarize(doc)
+        assert doc.strip() in stub.requests[0]["body"]["messages"][-1]["content"]
