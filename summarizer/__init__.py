@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from summarizer.batch import BatchResult, Doc
     from summarizer.config import Settings, load_settings
     from summarizer.core import Summarizer, asummarize, summarize
     from summarizer.errors import (
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "BatchResult": "summarizer.batch",
+    "Doc": "summarizer.batch",
     "Settings": "summarizer.config",
     "load_settings": "summarizer.config",
     "Summarizer": "summarizer.core",
@@ -41,8 +44,10 @@ _EXPORTS = {
 
 __all__ = [
     "TONE_MAP",
+    "BatchResult",
     "Brief",
     "ConfigError",
+    "Doc",
     "InputError",
     "Meta",
     "OutputValidationError",
