@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_random
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS briefs (
     key TEXT PRIMARY KEY,
@@ -41,21 +43,40 @@ class CacheStats:
     models: dict[str, int]
 
 
+@retry(
+    retry=retry_if_exception_type(sqlite3.OperationalError),
+    stop=stop_after_delay(30),
+    wait=wait_random(0.01, 0.1),
+    reraise=True,
+)
+def _set_up(db: sqlite3.Connection) -> None:
+    """Switch to WAL and create the table.
+
+    Switching the journal mode takes an exclusive lock and SQLite answers "database is locked"
+    at once, without waiting out the busy timeout, when another connection (another thread, or
+    another process opening the same file) is doing the same. Threads are serialised by the
+    caller's lock; processes are retried here.
+    """
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(_SCHEMA)
+
+
 class BriefCache:
     """get/put of JSON briefs by key; one connection per thread."""
 
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
+        self._setup_lock = threading.Lock()
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(_SCHEMA)
+            with self._setup_lock:
+                _set_up(db)
             self._local.db = db
         return db
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 from pathlib import Path
@@ -17,10 +18,18 @@ def test_key_covers_every_part() -> None:
     assert cache_key(**base) == cache_key(**dict(reversed(base.items())))
 
 
+def _write_50(path: Path, n: int) -> None:
+    cache = BriefCache(path)
+    for i in range(50):
+        cache.put(f"{n}-{i}", "m", "{}")
+
+
 def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     cache = BriefCache(tmp_path / "c.sqlite")
+    start = threading.Barrier(4)
 
     def write(n: int) -> None:
+        start.wait()  # every thread opens its connection to the new file at once
         for i in range(50):
             cache.put(f"{n}-{i}", "m", "{}")
 
@@ -31,6 +40,18 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
         t.join()
     assert cache.stats().entries == 200
     assert cache.get("3-49") == "{}" and cache.get("nope") is None
+
+
+def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_50, args=(path, n)) for n in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    assert BriefCache(path).stats().entries == 200
 
 
 def test_cache_commands() -> None:
