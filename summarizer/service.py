@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -338,7 +339,7 @@ def create_app(settings: Settings | None = None) -> Guard:
         yield
         task.cancel()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served here, not from a CDN
         title="summarizer",
         summary="Typed briefing notes, with quoted evidence, from reports of meetings and talks.",
         version=_version(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,6 +143,16 @@ def test_schema_and_openapi(service: RunningService) -> None:
     assert "participants" in schema["properties"]
     spec = httpx.get(f"{service.url}/openapi.json", headers=service.headers()).json()
     assert {"/v1/briefs", "/v1/briefs/batch", "/v1/schema", "/healthz", "/readyz"} <= set(spec["paths"])
+
+
+@pytest.mark.parametrize("viewer", ["/docs", "/redoc"])
+def test_api_viewers_need_no_network(service: RunningService, viewer: str) -> None:
+    page = httpx.get(f"{service.url}{viewer}", headers=service.headers())
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    for asset in assets:
+        assert httpx.get(f"{service.url}{asset}", headers=service.headers()).status_code == 200
 
 
 def test_access_log_is_structured_and_holds_no_text_or_token(service: RunningService) -> None:
