@@ -39,7 +39,8 @@ TONE_MAP: dict[str, Literal["cooperative", "neutral", "conflictual"]] = {
 
 
 class _Item(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # A validation error (and so a re-ask, or a log line) names the problem, never the whole input.
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
 
 class Span(BaseModel):
@@ -135,7 +136,10 @@ class PartyStance(_Item):
 class Tone(_Grounded):
     """The overall tone of the meeting."""
 
-    evidence: Evidence
+    evidence: Evidence = Field(
+        description='The document\'s own words that show the tone, copied exactly, e.g. "frank and'
+        ' productive" or "threatened to"; never a summary.'
+    )
     label: ToneLabel = Field(
         description="cooperative: working together, agreeing. cordial: friendly, little substance."
         " neutral: factual. tense: disagreement, pressure. hostile: threats, accusations, force."

@@ -1,7 +1,8 @@
 """A content-addressed cache of briefs, in SQLite in the user cache directory.
 
 The key covers everything that changes the output: the source's sha256, the model, the prompt's
-sha256, the schema and its version, and the settings that shape the answer. SQLite in WAL mode
+sha256, the schema with its version and JSON Schema's sha256, the package's version, and the
+settings that shape the answer. SQLite in WAL mode
 with a busy timeout keeps it safe with several writers (batch workers, service workers, two
 CLI runs at once).
 """

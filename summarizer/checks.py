@@ -35,6 +35,9 @@ NEAREST_THRESHOLD = 60.0
 MAX_MESSAGES = 8
 """Problems named in one re-ask; more would drown the small model."""
 
+REASK_HEADER = "Fix these problems and answer again, keeping every other item as it was:"
+"""First line of a re-ask. Told only what to fix, a small model tends to drop the rest."""
+
 FIRMNESS_CUES: dict[str, tuple[str, ...]] = {
     "possible": ("may", "might", "could", "explore", "exploring", "consider", "considering", "possibly"),
     "expected": (
@@ -120,7 +123,7 @@ def check_brief(brief: Brief, context: dict[str, Any] | None) -> Brief:
         shown = problems[:MAX_MESSAGES]
         more = len(problems) - len(shown)
         lines = [f"- {p.message}" for p in shown] + ([f"- and {more} more"] if more > 0 else [])
-        raise ValueError("Fix these problems and answer again:\n" + "\n".join(lines))
+        raise ValueError(REASK_HEADER + "\n" + "\n".join(lines))
     repairs = context.get("repairs")
     for problem in problems:
         if problem.fix is not None:
@@ -226,6 +229,19 @@ def _whole_words(source: str, start: int, end: int) -> str:
 def _participant_problems(brief: Brief, source: str) -> Iterator[Problem]:
     people = brief.participants
     for p in people:
+        if is_reference_code(p.name):
+            yield Problem(
+                f'participant "{p.name}" is a reference code, not a person or body: leave it out',
+                fix=_drop(brief, "participants", p),
+            )
+            continue
+        if p.title and align(p.title, source) is None:
+            yield Problem(
+                f'participant "{p.name}": the title "{_label(p.title)}" is not in the document;'
+                ' leave "title" empty when the document gives none',
+                fix=_clear_title(p),
+                minor=True,
+            )
         if p.kind != "person":
             continue
         titled = _title_in_name(p)
@@ -247,6 +263,21 @@ def _participant_problems(brief: Brief, source: str) -> Iterator[Problem]:
                     fix=_merge(brief, a, b),
                 )
                 break
+
+
+def is_reference_code(name: str) -> bool:
+    """A file or document number such as "US/MC/34" or "5412", not a name ("G7" and "G-20" are names)."""
+    text = name.strip()
+    if any(ch.islower() for ch in text):
+        return False
+    return ("/" in text and any(ch.isdigit() for ch in text)) or not any(ch.isalpha() for ch in text)
+
+
+def _clear_title(p: Participant) -> Callable[[], None]:
+    def fix() -> None:
+        p.title = ""
+
+    return fix
 
 
 def _title_in_name(p: Participant) -> str | None:
@@ -329,6 +360,7 @@ def _named_in(part: str, brief: Brief, source: str) -> bool:
 
 def _commitment_problems(brief: Brief, source: str) -> Iterator[Problem]:
     seen: dict[tuple[str, frozenset[str]], Commitment] = {}
+    quoted: dict[tuple[str, frozenset[str]], Commitment] = {}
     for c in brief.commitments:
         parts = [p for p in re.split(r",|\band\b|&", c.actor) if p.strip()]
         missing = [p.strip() for p in parts if not _named_in(p, brief, source)]
@@ -346,14 +378,24 @@ def _commitment_problems(brief: Brief, source: str) -> Iterator[Problem]:
                 f' so its firmness is "{level}", not "{c.firmness}"',
                 fix=_set_firmness(c, level),
             )
-        key = (c.actor.lower().strip(), frozenset(content_words(c.action)))
+        action = frozenset(content_words(c.action))
+        key = (c.actor.lower().strip(), action)
+        same_quote = (" ".join(c.evidence.lower().split()), action)
         if key in seen:
             yield Problem(
                 f'commitment "{_label(c.action)}" of {c.actor} is listed twice: list it once',
                 fix=_drop(brief, "commitments", c),
             )
+        elif same_quote in quoted:
+            first = quoted[same_quote]
+            yield Problem(
+                f'commitment "{_label(c.action)}" is listed for both {first.actor} and {c.actor} with the'
+                " same evidence: list it once, with the actor the evidence names",
+                fix=_drop(brief, "commitments", c),
+            )
         else:
             seen[key] = c
+            quoted[same_quote] = c
 
 
 def _set_firmness(c: Commitment, level: str) -> Callable[[], None]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -73,6 +75,8 @@ class Summarizer:
             prompt=job.prompt.sha256,
             schema=job.schema_name,
             schema_version=schema_version(job.schema),
+            schema_sha256=schema_sha256(job.schema),
+            library=_library_version(),
             params=[s.temperature, s.max_tokens, s.mode, s.max_retries, s.strict_grounding, s.chunk_tokens],
         )
 
@@ -264,3 +268,21 @@ async def asummarize(
 ) -> Any:
     """Async twin of :func:`summarize`."""
     return await Summarizer(settings).asummarize(text, schema=schema, prompt=prompt)
+
+
+@functools.cache
+def schema_sha256(schema: type[BaseModel]) -> str:
+    """sha256 of the JSON Schema the model is given: a changed description changes the answers too."""
+    text = json.dumps(schema.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _library_version() -> str:
+    """This package's version: its checks and repairs shape the briefs it caches."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("summarizer")
+    except PackageNotFoundError:
+        return "unknown"

@@ -5,10 +5,13 @@ import os
 import threading
 from pathlib import Path
 
+from pydantic import Field
 from typer.testing import CliRunner
 
 from summarizer.cache import BriefCache, cache_key
 from summarizer.cli import app
+from summarizer.core import schema_sha256
+from summarizer.schemas import Brief
 
 
 def test_key_covers_every_part() -> None:
@@ -16,6 +19,14 @@ def test_key_covers_every_part() -> None:
     keys = {cache_key(**base)} | {cache_key(**{**base, k: "other"}) for k in base}
     assert len(keys) == len(base) + 1
     assert cache_key(**base) == cache_key(**dict(reversed(base.items())))
+
+
+def test_an_edited_field_description_changes_the_schema_hash() -> None:
+    class Edited(Brief):
+        headline: str = Field(description="At most 8 words.")
+
+    assert len(schema_sha256(Brief)) == 64
+    assert schema_sha256(Edited) != schema_sha256(Brief)
 
 
 def _write_50(path: Path, n: int) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from summarizer.checks import canonical_affiliation, find_problems, hedge_words
+from summarizer.checks import canonical_affiliation, find_problems, hedge_words, is_reference_code
 from summarizer.schemas import Brief
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
@@ -196,3 +196,50 @@ def test_placeholders_become_empty() -> None:
     data["participants"][0] |= {"title": "unknown", "affiliation": "N/A", "role": "Not stated"}
     p = _validate(data).participants[0]
     assert (p.title, p.affiliation, p.role) == ("", "", None)
+
+
+def test_a_reference_code_is_not_a_participant() -> None:
+    data = _data()
+    data["participants"].append({**data["participants"][0], "name": "US/MC/34", "title": ""})
+    assert _messages(data) == [
+        'participant "US/MC/34" is a reference code, not a person or body: leave it out'
+    ]
+    assert [p.name for p in _validate(data, last=True).participants] == ["John Bass", "Amna Baloch"]
+    for name in ("G7", "G-20", "US/UK"):
+        assert not is_reference_code(name), name
+    assert is_reference_code("S/RES/2334") and is_reference_code("5412")
+
+
+def test_a_title_the_document_never_gives_is_cleared_without_a_reask() -> None:
+    data = _data()
+    data["participants"][1] = {**data["participants"][1], "title": "Ambassador"}
+    assert _messages(data) == [
+        'participant "Amna Baloch": the title "Ambassador" is not in the document;'
+        ' leave "title" empty when the document gives none'
+    ]
+    repairs: list[str] = []
+    brief = _validate(data, repairs=repairs)  # minor: fixed at once, no re-ask
+    assert brief.participants[1].title == "" and len(repairs) == 1
+    assert _validate(_data()).participants[1].title == "Foreign Secretary"
+
+
+def test_one_undertaking_listed_under_two_actors_is_kept_once() -> None:
+    data = _data()
+    data["commitments"] = [
+        {**data["commitments"][0], "actor": "Pakistan"},
+        {**data["commitments"][0], "actor": "United States"},
+    ]
+    assert _messages(data) == [
+        'commitment "strengthen ties and enhance cooperation" is listed for both Pakistan and'
+        " United States with the same evidence: list it once, with the actor the evidence names"
+    ]
+    assert [c.actor for c in _validate(data, last=True).commitments] == ["Pakistan"]
+
+
+def test_a_reask_asks_to_keep_what_was_right() -> None:
+    data = _data()
+    data["participants"][1] = {**data["participants"][1], "name": "Amina Balochistani"}
+    with pytest.raises(ValidationError) as err:
+        _validate(data)
+    assert "Fix these problems and answer again, keeping every other item as it was:" in str(err.value)
+    assert "input_value" not in str(err.value)  # the re-ask names the problem, not the whole answer
