@@ -2,9 +2,8 @@
 
 The key covers everything that changes the output: the source's sha256, the model, the prompt's
 sha256, the schema with its version and JSON Schema's sha256, the package's version, and the
-settings that shape the answer. SQLite in WAL mode
-with a busy timeout keeps it safe with several writers (batch workers, service workers, two
-CLI runs at once).
+settings that shape the answer. SQLite in WAL mode with a busy timeout keeps it safe with several
+writers (batch workers, service workers, two CLI runs at once).
 """
 
 from __future__ import annotations
