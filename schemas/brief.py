@@ -137,8 +137,7 @@ class Tone(_Grounded):
     """The overall tone of the meeting."""
 
     evidence: Evidence = Field(
-        description='The document\'s own words that show the tone, copied exactly, e.g. "frank and'
-        ' productive" or "threatened to"; never a summary.'
+        description="The sentence of the document that best shows the tone, copied exactly; never a summary."
     )
     label: ToneLabel = Field(
         description="cooperative: working together, agreeing. cordial: friendly, little substance."

@@ -35,6 +35,10 @@ NEAREST_THRESHOLD = 60.0
 MAX_MESSAGES = 8
 """Problems named in one re-ask; more would drown the small model."""
 
+COPY_MIN_WORDS = 3
+"""Shortest evidence, in words, that counts as copied from the prompt's example when the
+document lacks it (shorter phrases are common words, not copies)."""
+
 REASK_HEADER = "Fix these problems and answer again, keeping every other item as it was:"
 """First line of a re-ask. Told only what to fix, a small model tends to drop the rest."""
 
@@ -107,15 +111,16 @@ class Problem:
 def check_brief(brief: Brief, context: dict[str, Any] | None) -> Brief:
     """Validate ``brief`` against the source in ``context``; used by ``Brief``'s validator.
 
-    ``context`` holds ``source`` (the document), and optionally ``is_last_attempt`` (a callable)
-    and ``repairs`` (a list that collects what the library fixed). Without a source, as when a
-    saved brief is read back, nothing is checked.
+    ``context`` holds ``source`` (the document), and optionally ``instructions`` (the system
+    prompt, whose worked example a small model may copy), ``is_last_attempt`` (a callable) and
+    ``repairs`` (a list that collects what the library fixed). Without a source, as when a saved
+    brief is read back, nothing is checked.
     """
     if not context or not isinstance(context.get("source"), str):
         return brief
     source: str = context["source"]
     normalize(brief)
-    problems = list(find_problems(brief, source))
+    problems = list(find_problems(brief, source, context.get("instructions") or ""))
     if not problems:
         return brief
     last = context.get("is_last_attempt")
@@ -133,9 +138,9 @@ def check_brief(brief: Brief, context: dict[str, Any] | None) -> Brief:
     return brief
 
 
-def find_problems(brief: Brief, source: str) -> Iterator[Problem]:
-    """Every problem of ``brief`` against ``source``, in the brief's order."""
-    yield from _evidence_problems(brief, source)
+def find_problems(brief: Brief, source: str, instructions: str = "") -> Iterator[Problem]:
+    """Every problem of ``brief`` against ``source`` (and the ``instructions`` it was made with)."""
+    yield from _evidence_problems(brief, source, instructions)
     yield from _participant_problems(brief, source)
     yield from _commitment_problems(brief, source)
     yield from _agenda_problems(brief)
@@ -196,15 +201,26 @@ def _label(text: str, width: int = 50) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _evidence_problems(brief: Brief, source: str) -> Iterator[Problem]:
-    items: list[tuple[str, Any]] = [
-        *((f'participant "{_label(p.name)}"', p) for p in brief.participants),
-        *((f'agenda item "{_label(a.topic)}"', a) for a in brief.agenda_items),
-        *((f'commitment "{_label(c.action)}"', c) for c in brief.commitments),
-        ("tone", brief.tone),
+def _evidence_problems(brief: Brief, source: str, instructions: str) -> Iterator[Problem]:
+    items: list[tuple[str, Any, str | None]] = [
+        *((f'participant "{_label(p.name)}"', p, "participants") for p in brief.participants),
+        *((f'agenda item "{_label(a.topic)}"', a, "agenda_items") for a in brief.agenda_items),
+        *((f'commitment "{_label(c.action)}"', c, "commitments") for c in brief.commitments),
+        ("tone", brief.tone, None),
     ]
-    for what, item in items:
-        if align(item.evidence, source) is None:
+    for what, item, field in items:
+        if align(item.evidence, source) is not None:
+            continue
+        if len(item.evidence.split()) >= COPY_MIN_WORDS and align(
+            item.evidence, instructions, threshold=100.0
+        ):
+            # Copied from the worked example: certainly not from this document, so never kept.
+            yield Problem(
+                f"{what} is copied from the example in the instructions, not taken from this document:"
+                " leave it out",
+                fix=_drop(brief, field, item) if field else None,
+            )
+        else:
             near = align(item.evidence, source, threshold=NEAREST_THRESHOLD)
             hint = (
                 f'; the nearest passage is "{_label(_whole_words(source, near.start, near.end), 120)}"'

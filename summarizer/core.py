@@ -143,8 +143,9 @@ class Summarizer:
         chars_per_token = len(job.text) / max(document_tokens, 1)
         return split(job.text, int(budget * chars_per_token * 0.95))
 
-    def _context(self, chunk: Chunk, repairs: list[str]) -> dict[str, Any]:
-        return {"source": chunk.text, "repairs": repairs}
+    def _context(self, chunk: Chunk, messages: list[dict[str, str]], repairs: list[str]) -> dict[str, Any]:
+        instructions = "\n".join(m["content"] for m in messages if m["role"] == "system")
+        return {"source": chunk.text, "instructions": instructions, "repairs": repairs}
 
     def _finish(self, job: _Job, parts: list[_Part], started: float) -> Any:
         engine = self._get_engine()
@@ -204,7 +205,7 @@ class Summarizer:
             messages = job.messages(chunk.text)
             engine.warm(messages)
             repairs: list[str] = []
-            completion = engine.complete(messages, job.schema, self._context(chunk, repairs))
+            completion = engine.complete(messages, job.schema, self._context(chunk, messages, repairs))
             parts.append(_Part(chunk, completion, repairs))
         return self._finish(job, parts, started)
 
@@ -222,7 +223,7 @@ class Summarizer:
             messages = job.messages(chunk.text)
             await asyncio.to_thread(engine.warm, messages)
             repairs: list[str] = []
-            completion = await engine.acomplete(messages, job.schema, self._context(chunk, repairs))
+            completion = await engine.acomplete(messages, job.schema, self._context(chunk, messages, repairs))
             parts.append(_Part(chunk, completion, repairs))
         return self._finish(job, parts, started)
 

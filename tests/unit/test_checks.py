@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from summarizer.checks import canonical_affiliation, find_problems, hedge_words, is_reference_code
+from summarizer.prompts import load_prompt
 from summarizer.schemas import Brief
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
@@ -243,3 +244,37 @@ def test_a_reask_asks_to_keep_what_was_right() -> None:
         _validate(data)
     assert "Fix these problems and answer again, keeping every other item as it was:" in str(err.value)
     assert "input_value" not in str(err.value)  # the re-ask names the problem, not the whole answer
+
+
+def test_an_item_copied_from_the_prompts_example_is_re_asked_then_dropped() -> None:
+    system = load_prompt("brief").render(document=SOURCE, fields="")[0]
+    assert system["role"] == "system"
+    data = _data()
+    data["commitments"] = [
+        data["commitments"][0],
+        {
+            **data["commitments"][0],
+            "action": "fund a port study",
+            "evidence": "France will likely fund a study of the Valparaiso port expansion",
+        },
+    ]
+    data["agenda_items"] = [{"topic": "ports", "evidence": "port investment", "summary": "x"}]
+    messages = [p.message for p in find_problems(Brief.model_validate(data), SOURCE, system["content"])]
+    # Two words are a common phrase, not a copy: only "not in the document".
+    assert messages[0].startswith(
+        'the evidence of agenda item "ports", "port investment", is not in the document'
+    )
+    assert (
+        'commitment "fund a port study" is copied from the example in the instructions, not taken'
+        " from this document: leave it out"
+    ) in messages
+    repairs: list[str] = []
+    context = {
+        "source": SOURCE,
+        "instructions": system["content"],
+        "is_last_attempt": lambda: True,
+        "repairs": repairs,
+    }
+    brief = Brief.model_validate(data, context=context)
+    assert [c.action for c in brief.commitments] == [data["commitments"][0]["action"]]
+    assert any("copied from the example" in r for r in repairs)
