@@ -136,9 +136,7 @@ class PartyStance(_Item):
 class Tone(_Grounded):
     """The overall tone of the meeting."""
 
-    evidence: Evidence = Field(
-        description="The sentence of the document that best shows the tone, copied exactly; never a summary."
-    )
+    evidence: Evidence
     label: ToneLabel = Field(
         description="cooperative: working together, agreeing. cordial: friendly, little substance."
         " neutral: factual. tense: disagreement, pressure. hostile: threats, accusations, force."
