@@ -318,7 +318,8 @@ def _without_title(name: str) -> str:
 
 def _strip_title(p: Participant, titled: str) -> Callable[[], None]:
     def fix() -> None:
-        stripped = re.sub(rf"\b{re.escape(titled)}\b", " ", p.name, flags=re.IGNORECASE)
+        # Not \b: a title may end in a dot ("Mr.").
+        stripped = re.sub(rf"(?<!\w){re.escape(titled)}(?!\w)", " ", p.name, flags=re.IGNORECASE)
         name = " ".join(stripped.split()).strip(" ,")
         if name:
             p.name = name

@@ -44,10 +44,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "ALL": {
         "agenda": (0.6, None),
         "commitments": (0.5, None),
-        "participants": (0.6471, 0.6154),
+        "participants": (0.6471, 0.6667),
         "tone": 0.7143,
     },
-    "frus": {"agenda": (1.0, None), "participants": (0.3333, 0.2857)},
+    "frus": {"agenda": (1.0, None), "participants": (0.3333, 0.3333)},
     "plover": {"commitments": (1.0, None), "participants": (0.6667, None), "tone": 0.8},
     "rams": {"commitments": (1.0, None), "participants": (0.5, None), "tone": 0.0},
     "seed": {"agenda": (0.5556, None), "commitments": (0.2, None), "participants": (1.0, 1.0), "tone": 1.0},

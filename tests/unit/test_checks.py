@@ -69,6 +69,14 @@ def test_title_in_name_is_re_asked_then_stripped() -> None:
     assert len(repairs) == 1 and "Foreign Secretary" in repairs[0]
 
 
+def test_an_honorific_with_a_dot_is_stripped_and_the_title_kept() -> None:
+    data = _data()
+    data["participants"][0] = {**data["participants"][0], "name": "Mr. John Bass"}
+    brief = _validate(data, last=True)
+    title = data["participants"][0]["title"]
+    assert (brief.participants[0].name, brief.participants[0].title) == ("John Bass", title)
+
+
 def test_name_must_be_in_the_source() -> None:
     data = _data()
     data["participants"][1] = {**data["participants"][1], "name": "Amina Balochistani"}
