@@ -217,7 +217,7 @@ def _evidence_problems(brief: Brief, source: str, instructions: str) -> Iterator
             # Copied from the worked example: certainly not from this document, so never kept.
             yield Problem(
                 f"{what} is copied from the example in the instructions, not taken from this document:"
-                " leave it out",
+                + (" leave it out" if field else " quote this document"),
                 fix=_drop(brief, field, item) if field else None,
             )
         else:

@@ -267,6 +267,7 @@ def test_an_item_copied_from_the_prompts_example_is_re_asked_then_dropped() -> N
         },
     ]
     data["agenda_items"] = [{"topic": "ports", "evidence": "port investment", "summary": "x"}]
+    data["tone"] = {**data["tone"], "evidence": "the two sides may explore a research partnership"}
     messages = [p.message for p in find_problems(Brief.model_validate(data), SOURCE, system["content"])]
     # Two words are a common phrase, not a copy: only "not in the document".
     assert messages[0].startswith(
@@ -276,6 +277,10 @@ def test_an_item_copied_from_the_prompts_example_is_re_asked_then_dropped() -> N
         'commitment "fund a port study" is copied from the example in the instructions, not taken'
         " from this document: leave it out"
     ) in messages
+    assert (
+        "tone is copied from the example in the instructions, not taken from this document:"
+        " quote this document" in messages
+    )
     repairs: list[str] = []
     context = {
         "source": SOURCE,
