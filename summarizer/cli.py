@@ -132,6 +132,15 @@ def eval_command(
     seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
     source: Annotated[str | None, typer.Option(help="Only cases whose id starts with NAME-.")] = None,
     concurrency: Annotated[int, typer.Option(help="Cases in flight at once.", min=1)] = 1,
+    predictions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--predictions",
+            help="Score the briefs in this predictions.jsonl (repeatable; a later line wins) instead"
+            " of running the model.",
+            show_default=False,
+        ),
+    ] = None,
     compare: Annotated[
         tuple[Path, Path] | None,
         typer.Option(help="Print the per-field deltas between two report.json files.", show_default=False),
@@ -154,23 +163,33 @@ def eval_command(
         from summarizer import evaluation
         from summarizer.config import load_settings
         from summarizer.core import Summarizer
+        from summarizer.errors import InputError
 
         settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
         chosen = evaluation.select_cases(
             evaluation.load_cases(cases or []), source=source, sample=sample, seed=seed, limit=limit
         )
-        output.mkdir(parents=True, exist_ok=True)
-        summarizer = Summarizer(settings)
-        outcomes = asyncio.run(_run_eval(summarizer, chosen, concurrency, output))
+        if predictions:
+            outcomes = evaluation.load_predictions(predictions, chosen)
+            if not outcomes:
+                raise InputError("none of the cases has a prediction in the given files")
+            if len(outcomes) < len(chosen):
+                missing = len(chosen) - len(outcomes)
+                _note(f"{missing} of {len(chosen)} cases have no prediction; scoring the rest")
+            output.mkdir(parents=True, exist_ok=True)
+        else:
+            output.mkdir(parents=True, exist_ok=True)
+            outcomes = asyncio.run(_run_eval(Summarizer(settings), chosen, concurrency, output))
         scores, summary = evaluation.score(outcomes)
-        report = evaluation.build_report(outcomes, summary, evaluation.report_key(summarizer, outcomes))
+        report = evaluation.build_report(outcomes, summary, evaluation.report_key(settings, outcomes))
         evaluation.write_json(output / "report.json", report)
         (output / "mistakes.md").write_text(evaluation.mistakes_markdown(outcomes, scores), encoding="utf-8")
         _print_scores(report)
         failed = report["failed"]
+        briefs = ", ".join(map(str, predictions)) if predictions else output / "predictions.jsonl"
         _note(
-            f"{len(outcomes)} cases, {len(failed)} failed (scored as empty briefs; see"
-            f" {output / 'predictions.jsonl'}); reports in {output}/"
+            f"{len(outcomes)} cases, {len(failed)} failed (scored as empty briefs; see {briefs});"
+            f" reports in {output}/"
         )
 
 
@@ -462,6 +481,21 @@ def _print_scores(report: dict[str, Any]) -> None:
                 str(tone["correct"]),
                 "",
                 _fmt(tone["accuracy"]),
+                "",
+                "",
+                "",
+            )
+        evidence = fields.get("evidence")
+        if evidence and evidence["items"]:
+            table.add_row(
+                group,
+                "evidence (aligned)",
+                str(fields["cases"]),
+                "",
+                str(evidence["items"]),
+                str(evidence["aligned"]),
+                "",
+                _fmt(evidence["share"]),
                 "",
                 "",
                 "",

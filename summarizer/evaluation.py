@@ -2,8 +2,8 @@
 
 Outputs in the chosen folder:
 - ``predictions.jsonl``: one line per case, its brief or its error, written as each case ends;
-- ``report.json``: the scores per field, per source and overall, keyed by model, prompt sha256
-  and schema version;
+- ``report.json``: the scores per field, per source and overall, with the share of emitted
+  evidence found in the source, keyed by model, prompt sha256 and schema version;
 - ``mistakes.md``: for each case, the missed and the spurious items side by side.
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.config import Settings
 from summarizer.core import Summarizer
 from summarizer.errors import InputError, SummarizerError
 from summarizer.files import write_atomic
@@ -108,9 +109,73 @@ async def run_cases(
 
 
 def score(outcomes: list[Outcome]) -> tuple[list[CaseScore], dict[str, Any]]:
-    """Per-case scores and the aggregate; a failed case scores as an empty brief."""
+    """Per-case scores and the aggregate; a failed case scores as an empty brief.
+
+    Each group also gets ``evidence``: of the items the briefs emitted with evidence, how many
+    the library found in the source (``grounded``), micro-averaged like the scores.
+    """
     scores = [score_case(o.case, o.brief or {}, TONE_MAP) for o in outcomes]
-    return scores, aggregate(scores)
+    report = aggregate(scores)
+    counts = {group: [0, 0] for group in report}  # items with a quote, items whose quote was found
+    for outcome, s in zip(outcomes, scores, strict=True):
+        items, aligned = evidence_counts(outcome.brief or {})
+        for group in ("ALL", s.source):
+            counts[group][0] += items
+            counts[group][1] += aligned
+    for group, (items, aligned) in counts.items():
+        report[group]["evidence"] = {
+            "items": items,
+            "aligned": aligned,
+            "share": aligned / items if items else None,
+        }
+    return scores, report
+
+
+def evidence_counts(brief: Any) -> tuple[int, int]:
+    """Items of a brief (any nesting) that carry a ``grounded`` flag, and those flagged true."""
+    if isinstance(brief, list):
+        counts = [evidence_counts(v) for v in brief]
+        return sum(c[0] for c in counts), sum(c[1] for c in counts)
+    if not isinstance(brief, dict):
+        return 0, 0
+    items, aligned = (
+        (1, int(brief["grounded"] is True)) if isinstance(brief.get("grounded"), bool) else (0, 0)
+    )
+    for key, value in brief.items():
+        if key != "meta":
+            sub = evidence_counts(value)
+            items, aligned = items + sub[0], aligned + sub[1]
+    return items, aligned
+
+
+def load_predictions(paths: Iterable[Path], cases: list[Case]) -> list[Outcome]:
+    """Outcomes read back from ``predictions.jsonl`` files, for the cases they cover.
+
+    A later line for the same id wins, so the files of a run done in parts can be given together.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{path}: cannot read: {e}") from e
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                raise InputError(f"{path}:{n}: not JSON: {e}") from e
+            if not isinstance(row, dict) or "id" not in row or ("brief" not in row and "error" not in row):
+                raise InputError(f"{path}:{n}: a prediction needs an id and a brief or an error")
+            found[row["id"]] = row
+    return [
+        Outcome(
+            c, found[c["id"]].get("brief"), found[c["id"]].get("error"), found[c["id"]].get("seconds", 0.0)
+        )
+        for c in cases
+        if c["id"] in found
+    ]
 
 
 def build_report(outcomes: list[Outcome], summary: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
@@ -125,10 +190,9 @@ def build_report(outcomes: list[Outcome], summary: dict[str, Any], key: dict[str
     }
 
 
-def report_key(summarizer: Summarizer, outcomes: list[Outcome]) -> dict[str, Any]:
+def report_key(s: Settings, outcomes: list[Outcome]) -> dict[str, Any]:
     """What the scores depend on: model, prompt sha256, schema version (from a brief's meta)."""
     meta = next((o.brief["meta"] for o in outcomes if o.brief and o.brief.get("meta")), None)
-    s = summarizer.settings
     return {
         "model": meta["model"] if meta else s.model,
         "provider": meta["provider"] if meta else None,
@@ -203,13 +267,15 @@ def compare_reports(
     groups = list(dict.fromkeys([*a["scores"], *b["scores"]]))
     for group in groups:
         ga, gb = a["scores"].get(group, {}), b["scores"].get(group, {})
-        for field_name in ("participants", "commitments", "agenda", "tone"):
+        for field_name in ("participants", "commitments", "agenda", "tone", "evidence"):
             fa, fb = ga.get(field_name) or {}, gb.get(field_name) or {}
             if not fa and not fb:
                 continue
             metrics = (
                 [("accuracy", fa.get("accuracy"), fb.get("accuracy"))]
                 if field_name == "tone"
+                else [("aligned", fa.get("share"), fb.get("share"))]
+                if field_name == "evidence"
                 else [
                     ("recall", fa.get("recall"), fb.get("recall")),
                     (

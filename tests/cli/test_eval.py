@@ -87,6 +87,37 @@ def test_eval_source_filter_and_limit(
     assert len(stub.requests) == 1
 
 
+def test_eval_rescores_saved_predictions_without_the_model(
+    stub: StubServer, cases_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    assert _run(stub, str(cases_file), "-o", "run").exit_code == 0
+    sent = len(stub.requests)
+    ran = json.loads(Path("run/report.json").read_text())
+    evidence = ran["scores"]["ALL"]["evidence"]
+    # The stub's brief quotes words of the seed case; most of its quotes are in neither document.
+    assert 0 < evidence["aligned"] < evidence["items"]
+    assert evidence["items"] == sum(ran["scores"][g]["evidence"]["items"] for g in ("seed", "other"))
+
+    result = _run(stub, str(cases_file), "--predictions", "run/predictions.jsonl", "-o", "rescored")
+    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
+    assert len(stub.requests) == sent  # nothing was asked of the model
+    assert json.loads(Path("rescored/report.json").read_text())["scores"] == ran["scores"]
+    assert not Path("rescored/predictions.jsonl").exists()
+
+    Path("part.jsonl").write_text(Path("run/predictions.jsonl").read_text().splitlines()[0] + "\n")
+    result = _run(stub, str(cases_file), "--predictions", "part.jsonl", "-o", "part")
+    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
+    assert "1 of 2 cases have no prediction" in result.stderr  # type: ignore[attr-defined]
+    assert json.loads(Path("part/report.json").read_text())["cases"] == 1
+
+    Path("bad.jsonl").write_text('{"id": "seed-one"}\n')
+    result = _run(stub, str(cases_file), "--predictions", "bad.jsonl", "-o", "bad")
+    assert result.exit_code == 2
+    assert "bad.jsonl:1: a prediction needs an id and a brief or an error" in result.stderr  # type: ignore[attr-defined]
+    assert not Path("bad").exists()
+
+
 def test_compare_prints_deltas(tmp_path: Path) -> None:
     def report(recall: float) -> Path:
         path = tmp_path / f"r{recall}.json"

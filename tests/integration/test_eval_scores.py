@@ -28,9 +28,11 @@ def test_subset_scores(recorded_api_base: str) -> None:
     _, report = score(outcomes)
     got = {
         group: {
-            name: (round(f["recall"], 4), round(f["prf"]["f1"], 4) if "prf" in f else None)
-            if name != "tone"
-            else round(f["accuracy"], 4)
+            name: round(f["accuracy"], 4)
+            if name == "tone"
+            else (f["aligned"], f["items"])
+            if name == "evidence"
+            else (round(f["recall"], 4), round(f["prf"]["f1"], 4) if "prf" in f else None)
             for name, f in fields.items()
             if name != "cases"
         }
@@ -39,16 +41,24 @@ def test_subset_scores(recorded_api_base: str) -> None:
     assert got == EXPECTED
 
 
-# (recall, F1 where the gold is complete) per list field, and tone accuracy, per source.
+# (recall, F1 where the gold is complete) per list field, tone accuracy, and (aligned, emitted)
+# evidence quotes, per source.
 EXPECTED: dict[str, dict[str, object]] = {
     "ALL": {
         "agenda": (0.6, None),
         "commitments": (0.5, None),
         "participants": (0.6471, 0.6667),
         "tone": 0.7143,
+        "evidence": (48, 55),
     },
-    "frus": {"agenda": (1.0, None), "participants": (0.3333, 0.3333)},
-    "plover": {"commitments": (1.0, None), "participants": (0.6667, None), "tone": 0.8},
-    "rams": {"commitments": (1.0, None), "participants": (0.5, None), "tone": 0.0},
-    "seed": {"agenda": (0.5556, None), "commitments": (0.2, None), "participants": (1.0, 1.0), "tone": 1.0},
+    "frus": {"agenda": (1.0, None), "participants": (0.3333, 0.3333), "evidence": (11, 11)},
+    "plover": {"commitments": (1.0, None), "participants": (0.6667, None), "tone": 0.8, "evidence": (16, 20)},
+    "rams": {"commitments": (1.0, None), "participants": (0.5, None), "tone": 0.0, "evidence": (13, 14)},
+    "seed": {
+        "agenda": (0.5556, None),
+        "commitments": (0.2, None),
+        "participants": (1.0, 1.0),
+        "tone": 1.0,
+        "evidence": (8, 10),
+    },
 }
