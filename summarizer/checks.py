@@ -262,10 +262,13 @@ def _participant_problems(brief: Brief, source: str) -> Iterator[Problem]:
             continue
         titled = _title_in_name(p)
         if titled:
+            # The library strips the title itself: a re-ask for it alone costs a second answer,
+            # in which the small model tends to drop other items.
             yield Problem(
                 f'participant "{p.name}": the name contains the title "{titled}";'
                 f' put it in "title" and write only the name',
                 fix=_strip_title(p, titled),
+                minor=True,
             )
         if align(p.name, source) is None and align(_without_title(p.name), source) is None:
             yield Problem(
@@ -297,16 +300,18 @@ def _clear_title(p: Participant) -> Callable[[], None]:
 
 
 def _title_in_name(p: Participant) -> str | None:
+    """The title words at the head of a name, or the given title found in it; None when the
+    name is nothing but the title ("top U.S. official"), as for a person the document never names."""
     words = p.name.split()
     if p.title and len(words) > 1 and re.search(rf"\b{re.escape(p.title.lower())}\b", p.name.lower()):
-        return p.title
-    lead = []
-    for word in words[:-1]:
-        if re.sub(r"[^a-z]", "", word.lower()) in TITLE_TOKENS | {"foreign", "defence", "defense", "state"}:
-            lead.append(word)
-        else:
-            break
-    return " ".join(lead) if any(re.sub(r"[^a-z]", "", w.lower()) in TITLE_TOKENS for w in lead) else None
+        return p.title if _name_left(p.name, p.title) else None
+    folded = [re.sub(r"[^a-z]", "", w.lower()) for w in words]
+    lead = 0
+    while lead < len(words) and folded[lead] in TITLE_TOKENS | {"foreign", "defence", "defense", "state"}:
+        lead += 1
+    if lead == len(words) or not any(w in TITLE_TOKENS for w in folded[:lead]):
+        return None
+    return " ".join(words[:lead])
 
 
 def _without_title(name: str) -> str:
@@ -316,11 +321,17 @@ def _without_title(name: str) -> str:
     return " ".join(tokens)
 
 
+def _name_left(name: str, title: str) -> str:
+    """``name`` without ``title``: "" when nothing but the title and punctuation remains."""
+    # Not \b: a title may end in a dot ("Mr.").
+    stripped = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", " ", name, flags=re.IGNORECASE)
+    left = " ".join(stripped.split()).strip(" ,")
+    return left if any(ch.isalpha() for ch in left) else ""
+
+
 def _strip_title(p: Participant, titled: str) -> Callable[[], None]:
     def fix() -> None:
-        # Not \b: a title may end in a dot ("Mr.").
-        stripped = re.sub(rf"(?<!\w){re.escape(titled)}(?!\w)", " ", p.name, flags=re.IGNORECASE)
-        name = " ".join(stripped.split()).strip(" ,")
+        name = _name_left(p.name, titled)
         if name:
             p.name = name
             p.title = p.title or titled

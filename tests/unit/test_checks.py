@@ -54,19 +54,32 @@ def test_unaligned_evidence_is_re_asked_naming_the_quote() -> None:
     )
 
 
-def test_title_in_name_is_re_asked_then_stripped() -> None:
+def test_title_in_name_is_stripped_without_a_reask() -> None:
     data = _data()
     data["participants"][1] = {
         **data["participants"][1],
         "name": "Foreign Secretary Amna Baloch",
         "title": "",
     }
-    with pytest.raises(ValidationError, match='contains the title "Foreign Secretary"'):
-        _validate(data)
+    assert _messages(data) == [
+        'participant "Foreign Secretary Amna Baloch": the name contains the title "Foreign Secretary";'
+        ' put it in "title" and write only the name'
+    ]
     repairs: list[str] = []
-    brief = _validate(data, last=True, repairs=repairs)
+    brief = _validate(data, repairs=repairs)  # minor: fixed at once, no re-ask
     assert (brief.participants[1].name, brief.participants[1].title) == ("Amna Baloch", "Foreign Secretary")
     assert len(repairs) == 1 and "Foreign Secretary" in repairs[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [("Foreign Secretary", "Foreign Secretary"), ("Vice President", ""), ("top U.S. official", "")],
+)
+def test_a_person_named_only_by_title_is_left_alone(name: str, title: str) -> None:
+    data = _data()
+    data["participants"][1] = {**data["participants"][1], "name": name, "title": title}
+    assert not [m for m in _messages(data) if "contains the title" in m]
+    assert _validate(data, last=True).participants[1].name == name
 
 
 def test_an_honorific_with_a_dot_is_stripped_and_the_title_kept() -> None:
