@@ -187,8 +187,9 @@ def eval_command(
         _print_scores(report)
         failed = report["failed"]
         briefs = ", ".join(map(str, predictions)) if predictions else output / "predictions.jsonl"
+        cached = f", {report['cached']} from the cache" if report["cached"] else ""
         _note(
-            f"{len(outcomes)} cases, {len(failed)} failed (scored as empty briefs; see {briefs});"
+            f"{len(outcomes)} cases{cached}, {len(failed)} failed (scored as empty briefs; see {briefs});"
             f" reports in {output}/"
         )
 

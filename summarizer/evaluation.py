@@ -179,12 +179,17 @@ def load_predictions(paths: Iterable[Path], cases: list[Case]) -> list[Outcome]:
 
 
 def build_report(outcomes: list[Outcome], summary: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
-    """The report.json content."""
+    """The report.json content.
+
+    ``cached`` counts the briefs served from the cache: their ``seconds`` are the lookup's, not
+    the model's, so the total time of a resumed run is only that of its new briefs.
+    """
     failed = [{"id": o.case["id"], "error": o.error} for o in outcomes if o.error]
     return {
         "key": key,
         "cases": len(outcomes),
         "failed": failed,
+        "cached": sum(1 for o in outcomes if o.brief and (o.brief.get("meta") or {}).get("cached")),
         "seconds": round(sum(o.seconds for o in outcomes), 1),
         "scores": summary,
     }

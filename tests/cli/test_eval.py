@@ -87,6 +87,21 @@ def test_eval_source_filter_and_limit(
     assert len(stub.requests) == 1
 
 
+def test_eval_rerun_counts_briefs_served_from_the_cache(
+    stub: StubServer, cases_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    assert _run(stub, str(cases_file), "-o", "first").exit_code == 0
+    assert json.loads(Path("first/report.json").read_text())["cached"] == 0
+    sent = len(stub.requests)
+
+    result = _run(stub, str(cases_file), "-o", "again")
+    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
+    assert "2 cases, 2 from the cache, 0 failed" in result.stderr  # type: ignore[attr-defined]
+    assert json.loads(Path("again/report.json").read_text())["cached"] == 2
+    assert len(stub.requests) == sent
+
+
 def test_eval_rescores_saved_predictions_without_the_model(
     stub: StubServer, cases_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
