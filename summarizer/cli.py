@@ -471,36 +471,15 @@ def _print_scores(report: dict[str, Any]) -> None:
                 f"{f['pred_per_case']:.2f}",
                 f"{f['gold_per_case']:.2f}",
             )
+        # Rows with a single share, shown in the R column.
         tone = fields.get("tone")
         if tone:
-            table.add_row(
-                group,
-                "tone (accuracy)",
-                str(tone["cases"]),
-                "",
-                "",
-                str(tone["correct"]),
-                "",
-                _fmt(tone["accuracy"]),
-                "",
-                "",
-                "",
-            )
+            row = [str(tone["cases"]), "", "", str(tone["correct"]), "", _fmt(tone["accuracy"])]
+            table.add_row(group, "tone (accuracy)", *row)
         evidence = fields.get("evidence")
         if evidence and evidence["items"]:
-            table.add_row(
-                group,
-                "evidence (aligned)",
-                str(fields["cases"]),
-                "",
-                str(evidence["items"]),
-                str(evidence["aligned"]),
-                "",
-                _fmt(evidence["share"]),
-                "",
-                "",
-                "",
-            )
+            row = [str(fields["cases"]), "", str(evidence["items"]), str(evidence["aligned"]), ""]
+            table.add_row(group, "evidence (aligned)", *row, _fmt(evidence["share"]))
     Console().print(table)
 
 

@@ -13,7 +13,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,19 +40,27 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
             raise InputError(f"{path}: no such file or folder")
     cases = []
     for file in files:
-        for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                case = json.loads(line)
-            except ValueError as e:
-                raise InputError(f"{file}:{n}: not JSON: {e}") from e
+        for n, case in _jsonl(file):
             if not isinstance(case, dict) or "id" not in case or "text" not in case:
                 raise InputError(f"{file}:{n}: a case needs an id and a text")
             cases.append(case)
     if not cases:
         raise InputError("no cases found")
     return cases
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """Each non-blank line of a JSONL file, parsed, with its line number."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read: {e}") from e
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                yield n, json.loads(line)
+            except ValueError as e:
+                raise InputError(f"{path}:{n}: not JSON: {e}") from e
 
 
 def select_cases(
@@ -155,17 +163,7 @@ def load_predictions(paths: Iterable[Path], cases: list[Case]) -> list[Outcome]:
     """
     found: dict[str, dict[str, Any]] = {}
     for path in paths:
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"{path}: cannot read: {e}") from e
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as e:
-                raise InputError(f"{path}:{n}: not JSON: {e}") from e
+        for n, row in _jsonl(path):
             if not isinstance(row, dict) or "id" not in row or ("brief" not in row and "error" not in row):
                 raise InputError(f"{path}:{n}: a prediction needs an id and a brief or an error")
             found[row["id"]] = row
