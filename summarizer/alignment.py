@@ -10,6 +10,7 @@ from the model.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -49,8 +50,13 @@ class Alignment:
     score: float
 
 
-def _normalize(text: str) -> tuple[str, list[int]]:
-    """Normalised text, and for each of its characters the index of the source character."""
+@functools.lru_cache(maxsize=8)
+def _normalize(text: str) -> tuple[str, tuple[int, ...]]:
+    """Normalised text, and for each of its characters the index of the source character.
+
+    Remembered: the checks align many quotes against one source (``align`` normalises it for
+    every quote that is not found verbatim).
+    """
     out: list[str] = []
     index: list[int] = []
     pending_space = False
@@ -67,7 +73,7 @@ def _normalize(text: str) -> tuple[str, list[int]]:
         for c in folded:
             out.append(c)
             index.append(i)
-    return "".join(out), index
+    return "".join(out), tuple(index)
 
 
 def align(quote: str, source: str, *, threshold: float = FUZZY_THRESHOLD) -> Alignment | None:

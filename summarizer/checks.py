@@ -112,30 +112,69 @@ def check_brief(brief: Brief, context: dict[str, Any] | None) -> Brief:
     """Validate ``brief`` against the source in ``context``; used by ``Brief``'s validator.
 
     ``context`` holds ``source`` (the document), and optionally ``instructions`` (the system
-    prompt, whose worked example a small model may copy), ``is_last_attempt`` (a callable) and
-    ``repairs`` (a list that collects what the library fixed). Without a source, as when a saved
-    brief is read back, nothing is checked.
+    prompt, whose worked example a small model may copy), ``is_last_attempt`` (a callable),
+    ``repairs`` (a list that collects what the library fixed) and ``earlier`` (a list that
+    collects the answers sent back for a re-ask, whose lost items the last attempt restores).
+    Without a source, as when a saved brief is read back, nothing is checked.
     """
     if not context or not isinstance(context.get("source"), str):
         return brief
     source: str = context["source"]
+    instructions: str = context.get("instructions") or ""
+    repairs = context.get("repairs")
+    earlier = context.get("earlier")
     normalize(brief)
-    problems = list(find_problems(brief, source, context.get("instructions") or ""))
+    last = context.get("is_last_attempt")
+    final = last is not None and last()
+    if final and earlier:
+        restored = restore_dropped(brief, earlier, source, instructions)
+        if isinstance(repairs, list):
+            repairs += restored
+    problems = list(find_problems(brief, source, instructions))
     if not problems:
         return brief
-    last = context.get("is_last_attempt")
-    if (last is None or not last()) and not all(p.minor for p in problems):
+    if not final and not all(p.minor for p in problems):
+        if isinstance(earlier, list):
+            earlier.append(brief.model_copy(deep=True))
         shown = problems[:MAX_MESSAGES]
         more = len(problems) - len(shown)
         lines = [f"- {p.message}" for p in shown] + ([f"- and {more} more"] if more > 0 else [])
         raise ValueError(REASK_HEADER + "\n" + "\n".join(lines))
-    repairs = context.get("repairs")
     for problem in problems:
         if problem.fix is not None:
             problem.fix()
             if isinstance(repairs, list):
                 repairs.append(problem.message)
     return brief
+
+
+def restore_dropped(brief: Brief, earlier: list[Brief], source: str, instructions: str = "") -> list[str]:
+    """Put back the items of ``earlier`` answers that a re-ask lost, when they add no problem.
+
+    A re-ask asks the model to keep every other item as it was, but a small model often drops
+    some anyway. An earlier item comes back only if adding it raises no new problem (other than
+    a minor one): its evidence is in the document, and it is no duplicate of an item kept.
+    Returns what was restored, for ``meta.repairs``.
+    """
+    fields = {"participants": "participant", "agenda_items": "agenda item", "commitments": "commitment"}
+    restored: list[str] = []
+    count = _serious_count(brief, source, instructions)
+    for old in earlier:
+        for field, what in fields.items():
+            for item in getattr(old, field):
+                trial = brief.model_copy(update={field: [*getattr(brief, field), item.model_copy()]})
+                trial_count = _serious_count(trial, source, instructions)
+                if trial_count > count:
+                    continue
+                setattr(brief, field, getattr(trial, field))
+                count = trial_count
+                label = getattr(item, "name", None) or getattr(item, "topic", None) or item.action
+                restored.append(f'{what} "{_label(label)}" was dropped by a re-ask: restored')
+    return restored
+
+
+def _serious_count(brief: Brief, source: str, instructions: str) -> int:
+    return sum(not p.minor for p in find_problems(brief, source, instructions))
 
 
 def find_problems(brief: Brief, source: str, instructions: str = "") -> Iterator[Problem]:

@@ -145,7 +145,8 @@ class Summarizer:
 
     def _context(self, chunk: Chunk, messages: list[dict[str, str]], repairs: list[str]) -> dict[str, Any]:
         instructions = "\n".join(m["content"] for m in messages if m["role"] == "system")
-        return {"source": chunk.text, "instructions": instructions, "repairs": repairs}
+        # "earlier" collects the answers sent back for a re-ask: the last attempt restores what they lose.
+        return {"source": chunk.text, "instructions": instructions, "repairs": repairs, "earlier": []}
 
     def _finish(self, job: _Job, parts: list[_Part], started: float) -> Any:
         engine = self._get_engine()

@@ -53,6 +53,33 @@ def test_after_the_last_reask_the_library_fixes_what_it_can(stub: StubServer, se
     assert brief.meta.grounding == 0.8 and brief.meta.dropped == 0
 
 
+def test_items_a_reask_drops_come_back_when_they_add_no_problem(stub: StubServer, seed_text: str) -> None:
+    first = _flawed()
+    dar = {
+        "evidence": "Foreign Minister Mohammad Ishaq Dar",
+        "name": "Mohammad Ishaq Dar",
+        "title": "Deputy Prime Minister and Foreign Minister",
+        "affiliation": "Pakistan",
+        "kind": "person",
+        "role": None,
+    }
+    invented = dar | {"evidence": "Dar chaired the talks", "name": "Ishaq Khan"}
+    first["participants"] += [dar, invented]
+    first["agenda_items"].append({"topic": "energy", "evidence": "trade, energy", "summary": "Energy."})
+    # The re-ask's answer fixes the flaws but drops Dar and the energy item.
+    stub.behaviour.answers = [first]
+    brief = Summarizer(_settings(stub)).summarize(seed_text)
+    assert len(stub.requests) == 2
+    assert [p.name for p in brief.participants] == ["John Bass", "Amna Baloch", "Mohammad Ishaq Dar"]
+    assert [a.topic for a in brief.agenda_items] == ["trade", "energy"]
+    assert brief.meta.repairs == [
+        'participant "Mohammad Ishaq Dar" was dropped by a re-ask: restored',
+        'agenda item "energy" was dropped by a re-ask: restored',
+    ]
+    # Not put back: the invented name and quote, the flawed items the re-ask fixed (duplicates now).
+    assert len(brief.commitments) == 1 and brief.meta.grounding == 1.0
+
+
 def test_strict_grounding_drops_what_stays_unfound(stub: StubServer, seed_text: str) -> None:
     stub.behaviour.brief = _flawed()
     brief = Summarizer(_settings(stub, max_retries=0, strict_grounding=True)).summarize(seed_text)

@@ -304,3 +304,62 @@ def test_an_item_copied_from_the_prompts_example_is_re_asked_then_dropped() -> N
     brief = Brief.model_validate(data, context=context)
     assert [c.action for c in brief.commitments] == [data["commitments"][0]["action"]]
     assert any("copied from the example" in r for r in repairs)
+
+
+def test_items_a_reask_dropped_are_restored_only_when_they_add_no_problem() -> None:
+    earlier = _data()
+    commitment = earlier["commitments"][0]
+    earlier["commitments"] += [
+        # Lost by the re-ask, and sound: comes back.
+        commitment
+        | {
+            "evidence": "both sides reaffirming their commitment to counter-terrorism cooperation",
+            "action": "cooperate against terrorism",
+        },
+        # An actor the document never names: stays out.
+        commitment | {"actor": "the European Union", "action": "fund trade"},
+        # The kept commitment again, reworded only in its firmness: a duplicate, stays out.
+        commitment | {"firmness": "expected"},
+    ]
+    earlier["participants"][1] |= {"name": "Foreign Secretary Amna Baloch", "title": ""}
+    earlier["participants"].append(
+        earlier["participants"][0] | {"name": "Deputy Prime Minister Mohammad Ishaq Dar", "title": ""}
+    )
+    repairs: list[str] = []
+    brief = Brief.model_validate(
+        _data(),
+        context={
+            "source": SOURCE,
+            "is_last_attempt": lambda: True,
+            "repairs": repairs,
+            "earlier": [Brief.model_validate(earlier)],
+        },
+    )
+    assert [c.action for c in brief.commitments] == [
+        "strengthen ties and enhance cooperation",
+        "cooperate against terrorism",
+    ]
+    # Restored items get the last attempt's fixes too: the title leaves the name.
+    assert [(p.name, p.title) for p in brief.participants][2] == (
+        "Mohammad Ishaq Dar",
+        "Deputy Prime Minister",
+    )
+    assert len(brief.participants) == 3  # "Foreign Secretary Amna Baloch" is Amna Baloch, kept
+    assert repairs[:2] == [
+        'participant "Deputy Prime Minister Mohammad Ishaq Dar" was dropped by a re-ask: restored',
+        'commitment "cooperate against terrorism" was dropped by a re-ask: restored',
+    ]
+
+
+def test_nothing_is_restored_before_the_last_attempt() -> None:
+    earlier = _data()
+    earlier["agenda_items"].append({"topic": "energy", "evidence": "trade, energy", "summary": "x"})
+    brief = Brief.model_validate(
+        _data(),
+        context={
+            "source": SOURCE,
+            "is_last_attempt": lambda: False,
+            "earlier": [Brief.model_validate(earlier)],
+        },
+    )
+    assert [a.topic for a in brief.agenda_items] == ["trade"]
