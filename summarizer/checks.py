@@ -70,6 +70,17 @@ FIRMNESS_CUES: dict[str, tuple[str, ...]] = {
 }
 """Modal words of the evidence that fix a commitment's firmness, weakest class first."""
 
+_CUES = re.compile(
+    r"\b(?:"
+    # Longest first, so that of two cues starting at one word the longer wins. "may" only in
+    # lower case: "in May" is a month.
+    + "|".join(
+        c if c == "may" else f"(?i:{re.escape(c)})"
+        for c in sorted((c for cues in FIRMNESS_CUES.values() for c in cues), key=len, reverse=True)
+    )
+    + r")\b"
+)
+
 AFFILIATIONS: dict[str, tuple[str, ...]] = {
     "United States": ("us", "u s", "usa", "united states of america", "america", "american", "washington"),
     "United Kingdom": ("uk", "u k", "britain", "great britain", "british", "london"),
@@ -210,21 +221,7 @@ def canonical_affiliation(text: str) -> str:
 
 def hedge_words(text: str) -> list[str]:
     """The firmness cues of ``text``, in the order they occur."""
-    found = []
-    for cues in FIRMNESS_CUES.values():
-        for cue in cues:
-            # "may" only in lower case: "in May" is a month.
-            flags = 0 if cue == "may" else re.IGNORECASE
-            found += [(m.start(), cue) for m in re.finditer(rf"\b{re.escape(cue)}\b", text, flags)]
-    # Overlapping cues ("will likely" and "likely to" in "will likely to") keep the earliest.
-    found.sort()
-    words: list[str] = []
-    end = -1
-    for start, cue in found:
-        if start >= end:
-            words.append(cue)
-            end = start + len(cue)
-    return words
+    return [m.group(0).lower() for m in _CUES.finditer(text)]
 
 
 def firmness_of(cues: list[str]) -> set[str]:
