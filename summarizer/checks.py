@@ -5,7 +5,8 @@ sends it back as the re-ask) and, where the library can make the fix itself, a f
 does. While re-asks remain, any problem fails validation. On the last attempt the library
 applies the fixes it can and keeps the rest visible: unaligned evidence stays marked
 ``grounded: false`` (or is dropped with ``strict_grounding``), and ``meta.repairs`` lists what
-the library changed.
+the library changed. It also puts back the items of earlier answers that a re-ask lost, when
+they raise no new problem.
 
 Some normalisations never cost a re-ask, because the model is not wrong, only inconsistent:
 affiliations are written one way ("U.S." and "Washington" become "United States"), "unknown"
