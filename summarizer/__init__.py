@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     )
     from summarizer.schemas import TONE_MAP, Brief, Meta
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
     "BatchResult": "summarizer.batch",
