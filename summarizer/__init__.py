@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     )
     from summarizer.schemas import TONE_MAP, Brief, Meta
 
-__version__ = "0.2.0"
-
 _EXPORTS = {
     "BatchResult": "summarizer.batch",
     "Doc": "summarizer.batch",
@@ -63,6 +61,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # written once, in pyproject.toml
+        from importlib.metadata import version
+
+        return version("summarizer")
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'summarizer' has no attribute {name!r}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import jsonschema
 import pytest
 from typer.testing import CliRunner
 
+import summarizer
 from summarizer.cli import app
 from tests.conftest import SEED
 from tests.stub_server import StubServer
@@ -32,10 +34,12 @@ def _error_line(result: object) -> str:
     return lines[0]
 
 
-def test_version() -> None:
+def test_version_is_the_one_in_pyproject() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
-    assert result.stdout.startswith("summarizer 0.")
+    assert result.stdout.strip() == f"summarizer {pyproject['project']['version']}"
+    assert summarizer.__version__ == pyproject["project"]["version"]
 
 
 def test_schema_is_valid_json_schema() -> None:
