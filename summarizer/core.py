@@ -17,7 +17,7 @@ from summarizer.cache import BriefCache, cache_key
 from summarizer.chunking import Chunk, merge, split
 from summarizer.config import Settings, load_settings, user_cache_dir
 from summarizer.documents import check_text
-from summarizer.errors import InputError
+from summarizer.errors import InputError, OutputValidationError
 from summarizer.grounding import ground
 from summarizer.prompts import Prompt, field_guide, load_prompt
 from summarizer.schemas import Meta, get_schema, schema_version
@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from summarizer.engine import Completion, Engine
 
 T = TypeVar("T", bound=BaseModel)
+
+MAX_HALVINGS = 2
+"""How often a part whose brief was cut off at max_tokens is split in smaller parts, each
+briefed on its own, before the cut-off is an error: a part becomes at most about 4."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,17 @@ class Summarizer:
         chars_per_token = len(job.text) / max(document_tokens, 1)
         return split(job.text, int(budget * chars_per_token * 0.95))
 
+    def _smaller(self, job: _Job, chunk: Chunk, error: OutputValidationError, halvings: int) -> list[Chunk]:
+        """About two halves of a part whose brief was cut off at max_tokens: each has less to
+        report. Re-raises ``error`` for any other failure, for a schema other than Brief (only
+        briefs can be merged), and after ``MAX_HALVINGS``."""
+        if not error.cut_off or not issubclass(job.schema, Brief) or halvings >= MAX_HALVINGS:
+            raise error
+        smaller = split(chunk.text, len(chunk.text) * 6 // 10)
+        if len(smaller) < 2:
+            raise error
+        return [Chunk(chunk.start + c.start, chunk.start + c.end, c.text) for c in smaller]
+
     def _context(self, chunk: Chunk, messages: list[dict[str, str]], repairs: list[str]) -> dict[str, Any]:
         instructions = "\n".join(m["content"] for m in messages if m["role"] == "system")
         # "earlier" collects the answers sent back for a re-ask: the last attempt restores what they lose.
@@ -201,14 +216,20 @@ class Summarizer:
         if (hit := self._cached(job, started)) is not None:
             return hit
         engine = self._get_engine()
-        parts = []
-        for chunk in self._plan(job, engine):
-            messages = job.messages(chunk.text)
-            engine.warm(messages)
-            repairs: list[str] = []
-            completion = engine.complete(messages, job.schema, self._context(chunk, messages, repairs))
-            parts.append(_Part(chunk, completion, repairs))
+        parts = [part for chunk in self._plan(job, engine) for part in self._brief_part(job, engine, chunk)]
         return self._finish(job, parts, started)
+
+    def _brief_part(self, job: _Job, engine: Engine, chunk: Chunk, halvings: int = 0) -> list[_Part]:
+        messages = job.messages(chunk.text)
+        engine.warm(messages)
+        repairs: list[str] = []
+        try:
+            completion = engine.complete(messages, job.schema, self._context(chunk, messages, repairs))
+        except OutputValidationError as e:
+            smaller = self._smaller(job, chunk, e, halvings)
+            parts = [p for c in smaller for p in self._brief_part(job, engine, c, halvings + 1)]
+            return _noted(parts, chunk, smaller, e)
+        return [_Part(chunk, completion, repairs)]
 
     async def asummarize(
         self, text: str, *, schema: type[T] | str | None = None, prompt: str | None = None
@@ -221,12 +242,20 @@ class Summarizer:
         engine = await asyncio.to_thread(self._get_engine)
         parts = []
         for chunk in await asyncio.to_thread(self._plan, job, engine):
-            messages = job.messages(chunk.text)
-            await asyncio.to_thread(engine.warm, messages)
-            repairs: list[str] = []
-            completion = await engine.acomplete(messages, job.schema, self._context(chunk, messages, repairs))
-            parts.append(_Part(chunk, completion, repairs))
+            parts += await self._abrief_part(job, engine, chunk)
         return self._finish(job, parts, started)
+
+    async def _abrief_part(self, job: _Job, engine: Engine, chunk: Chunk, halvings: int = 0) -> list[_Part]:
+        messages = job.messages(chunk.text)
+        await asyncio.to_thread(engine.warm, messages)
+        repairs: list[str] = []
+        try:
+            completion = await engine.acomplete(messages, job.schema, self._context(chunk, messages, repairs))
+        except OutputValidationError as e:
+            smaller = self._smaller(job, chunk, e, halvings)
+            parts = [p for c in smaller for p in await self._abrief_part(job, engine, c, halvings + 1)]
+            return _noted(parts, chunk, smaller, e)
+        return [_Part(chunk, completion, repairs)]
 
     def batch(
         self,
@@ -270,6 +299,15 @@ async def asummarize(
 ) -> Any:
     """Async twin of :func:`summarize`."""
     return await Summarizer(settings).asummarize(text, schema=schema, prompt=prompt)
+
+
+def _noted(
+    parts: list[_Part], chunk: Chunk, smaller: list[Chunk], error: OutputValidationError
+) -> list[_Part]:
+    """``parts``, the first one's repairs saying why the part was briefed in smaller parts."""
+    note = f"characters {chunk.start}-{chunk.end}: {error}; briefed in {len(smaller)} smaller parts"
+    parts[0].repairs.insert(0, note)
+    return parts
 
 
 @functools.cache

@@ -311,7 +311,9 @@ class Engine:
 
     def _cut_off(self, attempts: int) -> OutputValidationError:
         return OutputValidationError(
-            f"the model's output was cut off at max_tokens={self.settings.max_tokens}", attempts=attempts
+            f"the model's output was cut off at max_tokens={self.settings.max_tokens}",
+            attempts=attempts,
+            cut_off=True,
         )
 
     @staticmethod

@@ -33,10 +33,12 @@ class ProviderError(SummarizerError):
 
 
 class OutputValidationError(SummarizerError):
-    """The model's output stayed invalid after every allowed attempt."""
+    """The model's output stayed invalid after every allowed attempt, or was cut off at max_tokens
+    (``cut_off``)."""
 
     exit_code = 5
 
-    def __init__(self, message: str, *, attempts: int):
+    def __init__(self, message: str, *, attempts: int, cut_off: bool = False):
         super().__init__(message)
         self.attempts = attempts
+        self.cut_off = cut_off

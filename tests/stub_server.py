@@ -2,9 +2,9 @@
 
 It answers ``POST /v1/chat/completions`` with a fixed brief, in the shape the request asks
 for (a tool call for tools mode, message content otherwise), records every request, and can
-be told to fail: an HTTP status, a garbage answer, or a delay, for every request or for the
-requests of one document (``faults``: a marker in the messages, and the failures to give, in
-order, before answering normally).
+be told to fail: an HTTP status, a garbage answer, an answer cut off at max_tokens, or a delay,
+for every request or for the requests of one document (``faults``: a marker in the messages,
+and the failures to give, in order, before answering normally).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ class Behaviour:
     fail_when: str | None = None  # answer 500 to requests whose messages contain this text
     brief: dict[str, Any] = field(default_factory=lambda: dict(STUB_BRIEF))
     answers: list[dict[str, Any]] = field(default_factory=list)  # given in order before ``brief``
-    # marker -> failures for the requests that contain it: an HTTP status, "garbage" or "timeout"
+    # marker -> failures for the requests that contain it: an HTTP status, "garbage", "cut_off"
+    # (half an answer, finish_reason "length") or "timeout"
     faults: dict[str, list[int | str]] = field(default_factory=dict)
     retry_after: str | None = None  # the Retry-After header of a 429
     timeout_delay: float = 3.0  # how long a "timeout" fault keeps the client waiting
@@ -119,7 +120,9 @@ class StubServer:
                     return
                 garbage = b.garbage or fault == "garbage"
                 content = "this is not json {" if garbage else json.dumps(answer)
-                self._send(200, _completion(body, content))
+                if fault == "cut_off":
+                    content = content[: len(content) // 2]
+                self._send(200, _completion(body, content, "length" if fault == "cut_off" else None))
 
             def do_GET(self) -> None:
                 self._send(200, {"requests": len(stub.requests)})
@@ -156,7 +159,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-def _completion(request: dict[str, Any], content: str) -> dict[str, Any]:
+def _completion(request: dict[str, Any], content: str, finish_reason: str | None = None) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     tools = request.get("tools")
     if tools:
@@ -173,7 +176,13 @@ def _completion(request: dict[str, Any], content: str) -> dict[str, Any]:
         "object": "chat.completion",
         "created": 0,
         "model": request.get("model", "stub"),
-        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tools else "stop"}],
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": finish_reason or ("tool_calls" if tools else "stop"),
+            }
+        ],
         "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
     }
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from summarizer import InputError, Settings, Summarizer
+from summarizer import InputError, OutputValidationError, Settings, Summarizer
 from tests.stub_server import STUB_BRIEF, StubServer
 
 
@@ -99,3 +99,24 @@ def test_a_custom_schema_cannot_be_merged_so_a_long_document_is_refused(stub: St
             Settings(model="openai/gpt-4o-mini", api_base=stub.api_base, api_key_env="STUB_KEY")
         ).summarize(text, schema=Note)
     assert stub.requests == []
+
+
+def test_a_part_cut_off_at_max_tokens_is_briefed_in_smaller_parts(stub: StubServer, seed_text: str) -> None:
+    stub.behaviour.faults = {"Islamabad": ["cut_off"]}  # the first request: the whole seed
+    brief = Summarizer(_settings(stub, max_retries=0)).summarize(seed_text)
+    documents = [json.dumps(r["body"]["messages"]) for r in stub.requests]
+    assert len(documents) == 1 + brief.meta.chunks and brief.meta.chunks in (2, 3)
+    assert all(len(d) < len(documents[0]) for d in documents[1:])
+    assert brief.meta.repairs[0].startswith(f"characters 0-{len(seed_text)}: the model's output was cut off")
+    assert brief.meta.repairs[0].endswith(f"briefed in {brief.meta.chunks} smaller parts")
+    spans = [p.span for p in brief.participants if p.span]
+    assert spans and all(seed_text[s.start : s.end] for s in spans)  # offsets point into the whole seed
+    assert {p.name for p in brief.participants} == {"John Bass", "Amna Baloch"}
+
+
+def test_a_brief_cut_off_at_every_size_is_an_error(stub: StubServer, seed_text: str) -> None:
+    stub.behaviour.faults = {"": ["cut_off"] * 50}
+    with pytest.raises(OutputValidationError, match="cut off at max_tokens=2048") as caught:
+        Summarizer(_settings(stub, max_retries=0)).summarize(seed_text)
+    assert caught.value.cut_off
+    assert 3 <= len(stub.requests) <= 1 + 3 + 9  # halved twice at most, then the error
