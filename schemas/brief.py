@@ -1,27 +1,31 @@
-"""The brief of a meeting or of diplomatic talks.
+"""The brief of a meeting or of diplomatic talks: what the library returns.
 
-Field descriptions are the model's instructions. Field order is generation order: short,
-grounded fields first, free prose last.
+The embedded pipeline asks the model for it in small passes (``schemas/passes.py``) and builds
+it, with every evidence span, itself. A provider asked for a custom schema in one go reads these
+descriptions as its instructions: field order is generation order, short grounded fields first,
+free prose last.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from summarizer.schemas.meta import Meta
 
-SCHEMA_VERSION = "brief/2"
+SCHEMA_VERSION = "brief/3"
+
+MAX_EVIDENCE = 600
+"""Longest evidence, in characters: a sentence, or a cited part of one."""
 
 Evidence = Annotated[
     str,
     Field(
-        min_length=2,
-        max_length=200,
-        description="The words of the document that show this item, copied exactly:"
-        " a phrase, at most one sentence.",
+        min_length=1,
+        max_length=MAX_EVIDENCE,
+        description="The words of the document that show this item: a phrase, at most one sentence.",
     ),
 ]
 Short = Annotated[str, Field(max_length=120)]
@@ -89,7 +93,7 @@ class Participant(_Grounded):
         ' "" if the document does not say.'
     )
     kind: Literal["person", "body"] = Field(description="person, or body for a state or organisation.")
-    role: Short | None = Field(None, description='Their part in a few words, e.g. "led the delegation".')
+    role: Short | None = Field(None, description="host, guest, chair, speaker or participant.")
 
 
 class AgendaItem(_Grounded):
@@ -99,8 +103,8 @@ class AgendaItem(_Grounded):
         description='A label of one to four words, e.g. "fishing rights".'
     )
     evidence: Evidence
-    summary: Annotated[str, Field(max_length=160)] = Field(
-        description="What was said about it, in at most 15 words; do not repeat the evidence."
+    summary: Annotated[str, Field(max_length=160)] | None = Field(
+        None, description="What was said about it, in at most 15 words; null if not given."
     )
 
 
@@ -144,7 +148,9 @@ class Tone(_Grounded):
     stances: Annotated[list[PartyStance], Field(max_length=3)] = Field(
         default_factory=list, description="Each party's stance, where the document shows one."
     )
-    rationale: Annotated[str, Field(max_length=200)] = Field(description="At most 20 words: why this label.")
+    rationale: Annotated[str, Field(max_length=200)] | None = Field(
+        None, description="At most 20 words: why this label; null if not given."
+    )
 
 
 class Brief(_Item):
@@ -169,10 +175,3 @@ class Brief(_Item):
     )
     headline: Annotated[str, Field(max_length=120)] = Field(description="At most 12 words.")
     meta: SkipJsonSchema[Meta | None] = None
-
-    @model_validator(mode="after")
-    def _check_against_source(self, info: ValidationInfo) -> Brief:
-        """With the source in the validation context, check the brief against it (re-asks)."""
-        from summarizer.checks import check_brief
-
-        return check_brief(self, info.context)

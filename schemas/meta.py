@@ -16,9 +16,12 @@ class Meta(BaseModel):
     schema_version: str = Field(description="Version of the output schema.")
     prompt_tokens: int = Field(description="Prompt tokens over every attempt.")
     completion_tokens: int = Field(description="Completion tokens over every attempt.")
+    cached_tokens: int = Field(
+        0, description="Of the prompt tokens, those the provider reused from its prompt cache."
+    )
     cost_usd: float | None = Field(description="Cost from litellm's local price table; null if unknown.")
     latency_s: float = Field(description="Wall-clock seconds for the whole request, re-asks included.")
-    retries: int = Field(description="Re-asks after output that failed validation.")
+    retries: int = Field(description="Re-asks after output that failed validation or the checks.")
     transient_retries: int = Field(
         0, description="Calls repeated after HTTP 429 or 5xx, a timeout or a dropped connection."
     )

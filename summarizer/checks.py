@@ -1,50 +1,78 @@
-"""Checks of a brief against its source: the mistakes small models make, and how to fix them.
+"""Checks of the model's answers against the numbered document: the mistakes small models
+make, and how to fix them.
 
 Each check yields a :class:`Problem`: a message that tells the model what to fix (instructor
 sends it back as the re-ask) and, where the library can make the fix itself, a function that
-does. While re-asks remain, any problem fails validation. On the last attempt the library
-applies the fixes it can and keeps the rest visible: unaligned evidence stays marked
-``grounded: false`` (or is dropped with ``strict_grounding``), and ``meta.repairs`` lists what
-the library changed. It also puts back the items of earlier answers that a re-ask lost, when
-they raise no new problem.
+does. A ``minor`` problem never causes a re-ask: the library fixes it. While re-asks remain, any
+other problem fails validation; on the last attempt the library applies the fixes it can, lists
+them in ``meta.repairs``, and puts back the items of earlier answers that a re-ask lost when they
+raise no new problem.
 
-Some normalisations never cost a re-ask, because the model is not wrong, only inconsistent:
-affiliations are written one way ("U.S." and "Washington" become "United States"), "unknown"
-and the like become "" (the schema's "not stated"), and every commitment gets the ``hedge``
-words found in its evidence.
+Evidence is sentence numbers, so no quote can be invented; what is checked is that the numbers
+exist, that a participant is named in the sentences cited for them, that a commitment's
+firmness matches the cue words where it is stated, and that nothing is listed twice.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel
 
 from summarizer.alignment import align
 from summarizer.scoring import TITLE_TOKENS, content_words, name_tokens, surname
 
 if TYPE_CHECKING:
-    from summarizer.schemas.brief import Brief, Commitment, Participant
+    from summarizer.numbered import Numbered
+    from summarizer.schemas.passes import Person, Undertaking
+
+
+class Named(Protocol):
+    """A participant, as the model answers it or as the brief holds it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
 
 MAX_TOPIC_WORDS = 6
 """Longest agenda label accepted, in words."""
 
-NEAREST_THRESHOLD = 60.0
-"""Lowest fuzzy score at which a re-ask shows the passage nearest to an unfound quote."""
+CITED_MATCH = 60.0
+"""Lowest fuzzy score (0-100) at which a cited sentence counts as stating a commitment's action."""
+
+ELSEWHERE_MATCH = 70.0
+"""The same, for a sentence the model did not cite."""
+
+TOPIC_MATCH = 80.0
+"""Lowest fuzzy score at which a sentence counts as holding an agenda topic."""
 
 MAX_MESSAGES = 8
 """Problems named in one re-ask; more would drown the small model."""
-
-COPY_MIN_WORDS = 3
-"""Shortest evidence, in words, that counts as copied from the prompt's example when the
-document lacks it (shorter phrases are common words, not copies)."""
 
 REASK_HEADER = "Fix these problems and answer again, keeping every other item as it was:"
 """First line of a re-ask. Told only what to fix, a small model tends to drop the rest."""
 
 FIRMNESS_CUES: dict[str, tuple[str, ...]] = {
-    "possible": ("may", "might", "could", "explore", "exploring", "consider", "considering", "possibly"),
+    "possible": (
+        "may",
+        "might",
+        "could",
+        "explore",
+        "exploring",
+        "consider",
+        "considering",
+        "possibly",
+        "offered",
+        "ready to",
+        "willing to",
+    ),
     "expected": (
         "expected to",
         "is set to",
@@ -55,23 +83,28 @@ FIRMNESS_CUES: dict[str, tuple[str, ...]] = {
         "plan to",
         "intends to",
         "intend to",
+        "aims to",
+        "aim to",
     ),
     "firm": (
         "agreed",
         "agree",
         "committed",
         "commit",
+        "commitment",
         "pledged",
         "pledge",
         "reaffirmed",
+        "reaffirming",
         "signed",
         "vowed",
         "promised",
+        "will",
     ),
 }
 """Modal words of the evidence that fix a commitment's firmness, weakest class first."""
 
-_CUES = re.compile(
+CUES = re.compile(
     r"\b(?:"
     # Longest first, so that of two cues starting at one word the longer wins. "may" only in
     # lower case: "in May" is a month.
@@ -120,92 +153,332 @@ class Problem:
     minor: bool = False
 
 
-def check_brief(brief: Brief, context: dict[str, Any] | None) -> Brief:
-    """Validate ``brief`` against the source in ``context``; used by ``Brief``'s validator.
+@dataclass
+class Request:
+    """One pass's request as its checks see it, through instructor's validation context.
 
-    ``context`` holds ``source`` (the document), and optionally ``instructions`` (the system
-    prompt, whose worked example a small model may copy), ``is_last_attempt`` (a callable),
-    ``repairs`` (a list that collects what the library fixed) and ``earlier`` (a list that
-    collects the answers sent back for a re-ask, whose lost items the last attempt restores).
-    Without a source, as when a saved brief is read back, nothing is checked.
+    ``last_attempt`` is set by the engine: on the last attempt the checks fix what they can
+    instead of asking again. ``repairs`` collects what the library fixed; ``earlier`` the
+    answers sent back for a re-ask, whose lost items the last attempt restores.
     """
-    if not context or not isinstance(context.get("source"), str):
-        return brief
-    source: str = context["source"]
-    instructions: str = context.get("instructions") or ""
-    repairs = context.get("repairs")
-    earlier = context.get("earlier")
-    normalize(brief)
-    last = context.get("is_last_attempt")
-    final = last is not None and last()
-    if final and earlier:
-        restored = restore_dropped(brief, earlier, source, instructions)
-        if isinstance(repairs, list):
-            repairs += restored
-    problems = list(find_problems(brief, source, instructions))
-    if not problems:
-        return brief
-    if not final and not all(p.minor for p in problems):
-        if isinstance(earlier, list):
-            earlier.append(brief.model_copy(deep=True))
-        shown = problems[:MAX_MESSAGES]
-        more = len(problems) - len(shown)
-        lines = [f"- {p.message}" for p in shown] + ([f"- and {more} more"] if more > 0 else [])
-        raise ValueError(REASK_HEADER + "\n" + "\n".join(lines))
-    for problem in problems:
-        if problem.fix is not None:
-            problem.fix()
-            if isinstance(repairs, list):
-                repairs.append(problem.message)
-    return brief
+
+    doc: Numbered
+    repairs: list[str] = field(default_factory=list)
+    earlier: list[BaseModel] = field(default_factory=list)
+    last_attempt: Callable[[], bool] = lambda: True
+
+    def check(self, answer: BaseModel) -> BaseModel:
+        """``answer``, fixed where the library can; raises ValueError (a re-ask) while re-asks remain."""
+        final = self.last_attempt()
+        if final and self.earlier:
+            self.repairs += restore_dropped(answer, self.earlier, self.doc)
+        problems = list(find_problems(answer, self.doc))
+        if not final and not all(p.minor for p in problems):
+            self.earlier.append(answer.model_copy(deep=True))
+            shown = problems[:MAX_MESSAGES]
+            more = len(problems) - len(shown)
+            lines = [f"- {p.message}" for p in shown] + ([f"- and {more} more"] if more > 0 else [])
+            raise ValueError(REASK_HEADER + "\n" + "\n".join(lines))
+        for problem in problems:
+            if problem.fix is not None:
+                problem.fix()
+                # instructor may validate one answer more than once: name each repair once.
+                if problem.message not in self.repairs:
+                    self.repairs.append(problem.message)
+        return answer
 
 
-def restore_dropped(brief: Brief, earlier: list[Brief], source: str, instructions: str = "") -> list[str]:
+def find_problems(answer: BaseModel, doc: Numbered) -> Iterator[Problem]:
+    """Every problem of one pass's ``answer`` against ``doc``."""
+    from summarizer.schemas.passes import Agenda, Commitments, Participants
+
+    for what, item, items in _cited(answer):
+        yield from _range_problems(what, item, items, doc)
+    if isinstance(answer, Participants):
+        yield from _participant_problems(answer.participants, doc)
+    elif isinstance(answer, Agenda):
+        yield from _agenda_problems(answer, doc)
+    elif isinstance(answer, Commitments):
+        yield from _commitment_problems(answer.commitments, doc)
+
+
+def restore_dropped(answer: BaseModel, earlier: list[BaseModel], doc: Numbered) -> list[str]:
     """Put back the items of ``earlier`` answers that a re-ask lost, when they add no problem.
 
     A re-ask asks the model to keep every other item as it was, but a small model often drops
     some anyway. An earlier item comes back only if adding it raises no new problem (other than
-    a minor one): its evidence is in the document, and it is no duplicate of an item kept.
-    Returns what was restored, for ``meta.repairs``.
+    a minor one). Returns what was restored, for ``meta.repairs``.
     """
-    fields = {"participants": "participant", "agenda_items": "agenda item", "commitments": "commitment"}
+    name = _list_field(answer)
+    if name is None:
+        return []
     restored: list[str] = []
-    count = _serious_count(brief, source, instructions)
+    count = _serious_count(answer, doc)
     for old in earlier:
-        for field, what in fields.items():
-            for item in getattr(old, field):
-                trial = brief.model_copy(update={field: [*getattr(brief, field), item.model_copy()]})
-                trial_count = _serious_count(trial, source, instructions)
-                if trial_count > count:
-                    continue
-                setattr(brief, field, getattr(trial, field))
-                count = trial_count
-                label = getattr(item, "name", None) or getattr(item, "topic", None) or item.action
-                restored.append(f'{what} "{_label(label)}" was dropped by a re-ask: restored')
+        for item in getattr(old, name):
+            current = getattr(answer, name)
+            if item in current:
+                continue
+            trial = answer.model_copy(update={name: [*current, item.model_copy()]})
+            trial_count = _serious_count(trial, doc)
+            if trial_count > count:
+                continue
+            setattr(answer, name, getattr(trial, name))
+            count = trial_count
+            restored.append(f"{_what(item)} was dropped by a re-ask: restored")
     return restored
 
 
-def _serious_count(brief: Brief, source: str, instructions: str) -> int:
-    return sum(not p.minor for p in find_problems(brief, source, instructions))
+def _serious_count(answer: BaseModel, doc: Numbered) -> int:
+    return sum(not p.minor for p in find_problems(answer, doc))
 
 
-def find_problems(brief: Brief, source: str, instructions: str = "") -> Iterator[Problem]:
-    """Every problem of ``brief`` against ``source`` (and the ``instructions`` it was made with)."""
-    yield from _evidence_problems(brief, source, instructions)
-    yield from _participant_problems(brief, source)
-    yield from _commitment_problems(brief, source)
-    yield from _agenda_problems(brief)
+def _list_field(answer: BaseModel) -> str | None:
+    """The name of the answer's list of items, if it is one ("evidence" is its own citation)."""
+    return next(
+        (n for n in type(answer).model_fields if n != "evidence" and isinstance(getattr(answer, n), list)),
+        None,
+    )
 
 
-def normalize(brief: Brief) -> None:
-    """Fixes that need no re-ask: one spelling per affiliation, and each commitment's hedge words."""
-    for p in brief.participants:
-        p.title = "" if _is_placeholder(p.title) else p.title
-        p.affiliation = "" if _is_placeholder(p.affiliation) else canonical_affiliation(p.affiliation)
-        p.role = None if p.role is not None and _is_placeholder(p.role) else p.role
-    for c in brief.commitments:
-        cues = hedge_words(c.evidence)
-        c.hedge = " ".join(cues) if cues else None
+def _what(item: Any) -> str:
+    for attr, kind in (("name", "participant"), ("topic", "agenda item"), ("action", "commitment")):
+        if hasattr(item, attr):
+            return f'{kind} "{_label(getattr(item, attr))}"'
+    return "the overview"
+
+
+def _cited(answer: BaseModel) -> Iterator[tuple[str, Any, list[Any] | None]]:
+    """(what, item, the list holding it) for every item of ``answer`` that cites sentences."""
+    name = _list_field(answer)
+    if name is None:
+        yield _what(answer), answer, None
+        return
+    items = getattr(answer, name)
+    for item in items:
+        yield _what(item), item, items
+
+
+def normalize_affiliation(text: str) -> str:
+    """One spelling per affiliation; "" for the words a model writes for "not stated"."""
+    return "" if _is_placeholder(text) else canonical_affiliation(text)
+
+
+# --- the checks ----------------------------------------------------------------------------
+
+
+def _label(text: str, width: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _range_problems(what: str, item: Any, items: list[Any] | None, doc: Numbered) -> Iterator[Problem]:
+    valid = doc.valid(item.evidence)
+    bad = [n for n in item.evidence if n not in valid]
+    if not bad:
+        return
+
+    def fix() -> None:
+        if valid:
+            item.evidence = valid
+        elif items is not None:
+            items.remove(item)
+        else:
+            item.evidence = [1]
+
+    cites = ", ".join(str(n) for n in bad)
+    yield Problem(
+        f"{what} cites sentence {cites}, but the sentences are numbered 1 to {len(doc)}:"
+        " cite the sentences that show it",
+        fix=fix,
+    )
+
+
+def _participant_problems(people: list[Person], doc: Numbered) -> Iterator[Problem]:
+    for p in people:
+        what = f'participant "{_label(p.name)}"'
+        if is_reference_code(p.name):
+            yield Problem(
+                f"{what} is a reference code, not a person or body: left out", _drop(people, p), True
+            )
+            continue
+        titled = _title_in_name(p) if p.kind == "person" else None
+        bare = _name_left(p.name, titled) if titled else _without_title(p.name)
+        name = bare if bare and doc.naming(bare) else p.name
+        cited = doc.valid(p.evidence)
+        if not any(doc.name_span(n, name, "") for n in cited):
+            naming = doc.naming(name)
+            if len(naming) == 1:
+                yield Problem(f"{what} is named in sentence {naming[0]}: cited it", _cite(p, naming), True)
+            elif naming:
+                # Named elsewhere: cite those sentences. Asking again costs a whole second answer.
+                numbers = ", ".join(str(n) for n in naming[:3])
+                yield Problem(
+                    f"{what} is named in sentences {numbers}: cited them", _cite(p, naming[:3]), True
+                )
+            else:
+                yield Problem(
+                    f"{what} is not named in the document: write the name as the document does",
+                    _drop(people, p),
+                )
+        if titled:
+            yield Problem(
+                f'{what}: the title "{titled}" moved out of the name', _strip_title(p, titled), True
+            )
+        elif p.title and not any(doc.holds(n, p.title) for n in doc.naming(name)):
+            yield Problem(
+                f'{what}: the title "{_label(p.title)}" is not written beside the name: cleared',
+                _set(p, "title", ""),
+                True,
+            )
+    sides = {normalize_affiliation(p.side).lower() for p in people if p.kind == "person"} - {""}
+    for p in people:
+        if p.kind == "body" and normalize_affiliation(p.name).lower() in sides:
+            yield Problem(
+                f'participant "{_label(p.name)}" is represented by a person listed: left out',
+                _drop(people, p),
+                True,
+            )
+    for i, a in enumerate(people):
+        for b in people[i + 1 :]:
+            if same_person(a, b):
+                yield Problem(
+                    f'participants "{a.name}" and "{b.name}" are one: merged', _merge(people, a, b), True
+                )
+                break
+
+
+def _commitment_problems(commitments: list[Undertaking], doc: Numbered) -> Iterator[Problem]:
+    parties = {c.actor.lower() for c in commitments}
+    everywhere = list(range(1, len(doc) + 1))
+    stating = [n for n in everywhere if CUES.search(doc.sentence(n).text)]
+    seen: list[tuple[Undertaking, int, set[str]]] = []
+    for c in commitments:
+        what = f'commitment "{_label(c.action)}"'
+        parts = [p for p in re.split(r",|\band\b|&", c.actor) if p.strip()]
+        missing = [p.strip() for p in parts if not _named_in(p, parties - {c.actor.lower()}, doc.text)]
+        if missing:
+            yield Problem(
+                f'{what}: the actor "{c.actor}" is not a party named in the document; name the country,'
+                " organisation or person as the document does"
+            )
+        # The sentence that states it: a cited one with an undertaking's words and the action,
+        # else any such sentence; a small model often cites by position, not by content.
+        cited = [n for n in doc.valid(c.evidence) if n in stating]
+        where = doc.best(c.action, cited, CITED_MATCH) or doc.best(c.action, stating, ELSEWHERE_MATCH)
+        if where is None:
+            yield Problem(
+                f"{what}: no sentence states it as an undertaking: left out", _drop(commitments, c), True
+            )
+            continue
+        if [where] != doc.valid(c.evidence)[:1]:
+            yield Problem(
+                f"{what} is stated in sentence {where}: cited it", _set(c, "evidence", [where]), True
+            )
+        cues = hedge_words(doc.action_span(where, c.action, CUES).text)
+        level = next(iter(firmness_of(cues[:1])), None)
+        if level is not None and level != c.firmness:
+            yield Problem(
+                f'{what}: the document says "{cues[0]}", so it is {level}', _set(c, "firmness", level), True
+            )
+        words = content_words(c.action)
+        twin = next((k for k, at, other in seen if _same_undertaking(c, k, at == where, words, other)), None)
+        if twin is not None:
+            how = (
+                "listed twice" if twin.actor.lower() == c.actor.lower() else f"listed under {twin.actor} too"
+            )
+            yield Problem(f"{what} of {c.actor} is {how}: left out", _drop(commitments, c), True)
+        else:
+            seen.append((c, where, words))
+
+
+def _same_undertaking(
+    a: Undertaking, b: Undertaking, same_sentence: bool, words: set[str], other: set[str]
+) -> bool:
+    """The same undertaking: the same actor and action, or the same sentence and much the same
+    action under another actor (a small model mirrors one side's pledge onto the other)."""
+    if a.actor.lower() == b.actor.lower() and words == other:
+        return True
+    if not (words and other and same_sentence):
+        return False
+    return len(words & other) / len(words | other) >= 0.5
+
+
+def _agenda_problems(answer: Any, doc: Numbered) -> Iterator[Problem]:
+    kept: list[tuple[set[str], str]] = []
+    everywhere = list(range(1, len(doc) + 1))
+    for a in answer.agenda:
+        cited = doc.valid(a.evidence)
+        where = doc.best(a.topic, cited, TOPIC_MATCH) or doc.best(a.topic, everywhere, TOPIC_MATCH)
+        if where is not None and [where] != cited[:1]:
+            yield Problem(
+                f'agenda item "{_label(a.topic)}" is in sentence {where}: cited it',
+                _set(a, "evidence", [where]),
+                True,
+            )
+        if len(a.topic.split()) > MAX_TOPIC_WORDS:
+            yield Problem(
+                f'agenda topic "{_label(a.topic)}" is too long: use a label of one to four words', minor=True
+            )
+        words = content_words(a.topic)
+        twin = next((topic for other, topic in kept if words and (words <= other or other <= words)), None)
+        if twin is not None:
+            yield Problem(
+                f'agenda item "{_label(a.topic)}" restates "{_label(twin)}": left out',
+                _drop(answer.agenda, a),
+                True,
+            )
+        else:
+            kept.append((words, a.topic))
+
+
+# --- fixes ---------------------------------------------------------------------------------
+
+
+def _drop(items: list[Any], item: Any) -> Callable[[], None]:
+    def fix() -> None:
+        if any(x is item for x in items):
+            items[:] = [x for x in items if x is not item]
+
+    return fix
+
+
+def _set(item: Any, name: str, value: Any) -> Callable[[], None]:
+    def fix() -> None:
+        setattr(item, name, value)
+
+    return fix
+
+
+def _cite(p: Person, numbers: list[int]) -> Callable[[], None]:
+    return _set(p, "evidence", list(numbers))
+
+
+def _strip_title(p: Person, titled: str) -> Callable[[], None]:
+    def fix() -> None:
+        name = _name_left(p.name, titled)
+        if name:
+            p.name = name
+            p.title = p.title or titled
+
+    return fix
+
+
+def _merge(people: list[Person], keep: Person, drop: Person) -> Callable[[], None]:
+    def fix() -> None:
+        if not any(p is drop for p in people):
+            return
+        if len(drop.name) > len(keep.name):
+            keep.name = drop.name
+        keep.evidence = list(dict.fromkeys([*keep.evidence, *drop.evidence]))[:3]
+        keep.title = keep.title or drop.title
+        keep.side = keep.side or drop.side
+        people[:] = [p for p in people if p is not drop]
+
+    return fix
+
+
+# --- helpers -------------------------------------------------------------------------------
 
 
 def _is_placeholder(text: str) -> bool:
@@ -222,103 +495,12 @@ def canonical_affiliation(text: str) -> str:
 
 def hedge_words(text: str) -> list[str]:
     """The firmness cues of ``text``, in the order they occur."""
-    return [m.group(0).lower() for m in _CUES.finditer(text)]
+    return [m.group(0).lower() for m in CUES.finditer(text)]
 
 
 def firmness_of(cues: list[str]) -> set[str]:
     """The firmness classes ``cues`` allow."""
     return {level for level, words in FIRMNESS_CUES.items() if any(c in words for c in cues)}
-
-
-# --- the checks ----------------------------------------------------------------------------
-
-
-def _label(text: str, width: int = 50) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _evidence_problems(brief: Brief, source: str, instructions: str) -> Iterator[Problem]:
-    items: list[tuple[str, Any, str | None]] = [
-        *((f'participant "{_label(p.name)}"', p, "participants") for p in brief.participants),
-        *((f'agenda item "{_label(a.topic)}"', a, "agenda_items") for a in brief.agenda_items),
-        *((f'commitment "{_label(c.action)}"', c, "commitments") for c in brief.commitments),
-        ("tone", brief.tone, None),
-    ]
-    for what, item, field in items:
-        if align(item.evidence, source) is not None:
-            continue
-        if len(item.evidence.split()) >= COPY_MIN_WORDS and align(
-            item.evidence, instructions, threshold=100.0
-        ):
-            # Copied from the worked example: certainly not from this document, so never kept.
-            yield Problem(
-                f"{what} is copied from the example in the instructions, not taken from this document:"
-                + (" leave it out" if field else " quote this document"),
-                fix=_drop(brief, field, item) if field else None,
-            )
-        else:
-            near = align(item.evidence, source, threshold=NEAREST_THRESHOLD)
-            hint = (
-                f'; the nearest passage is "{_label(_whole_words(source, near.start, near.end), 120)}"'
-                if near
-                else ""
-            )
-            yield Problem(
-                f'the evidence of {what}, "{_label(item.evidence, 80)}", is not in the document:'
-                f" copy the words exactly as written{hint}"
-            )
-
-
-def _whole_words(source: str, start: int, end: int) -> str:
-    """``source[start:end]`` without a word cut in two at either end, or trailing punctuation."""
-    if 0 < start < end and source[start - 1].isalnum() and source[start].isalnum():
-        start = next((i + 1 for i in range(start, end) if not source[i].isalnum()), start)
-    if start < end < len(source) and source[end - 1].isalnum() and source[end].isalnum():
-        end = next((i for i in range(end - 1, start, -1) if not source[i].isalnum()), end)
-    return source[start:end].strip(" ,;:")
-
-
-def _participant_problems(brief: Brief, source: str) -> Iterator[Problem]:
-    people = brief.participants
-    for p in people:
-        if is_reference_code(p.name):
-            yield Problem(
-                f'participant "{p.name}" is a reference code, not a person or body: leave it out',
-                fix=_drop(brief, "participants", p),
-            )
-            continue
-        if p.title and align(p.title, source) is None:
-            yield Problem(
-                f'participant "{p.name}": the title "{_label(p.title)}" is not in the document;'
-                ' leave "title" empty when the document gives none',
-                fix=_clear_title(p),
-                minor=True,
-            )
-        if p.kind != "person":
-            continue
-        titled = _title_in_name(p)
-        if titled:
-            # The library strips the title itself: a re-ask for it alone costs a second answer,
-            # in which the small model tends to drop other items.
-            yield Problem(
-                f'participant "{p.name}": the name contains the title "{titled}";'
-                f' put it in "title" and write only the name',
-                fix=_strip_title(p, titled),
-                minor=True,
-            )
-        if align(p.name, source) is None and align(_without_title(p.name), source) is None:
-            yield Problem(
-                f'participant "{p.name}" is not named in the document: write the name as written there'
-            )
-    for i, a in enumerate(people):
-        for b in people[i + 1 :]:
-            if same_person(a, b):
-                yield Problem(
-                    f'participants "{a.name}" and "{b.name}" are the same person: list them once',
-                    fix=_merge(brief, a, b),
-                )
-                break
 
 
 def is_reference_code(name: str) -> bool:
@@ -329,19 +511,20 @@ def is_reference_code(name: str) -> bool:
     return ("/" in text and any(ch.isdigit() for ch in text)) or not any(ch.isalpha() for ch in text)
 
 
-def _clear_title(p: Participant) -> Callable[[], None]:
-    def fix() -> None:
-        p.title = ""
-
-    return fix
-
-
-def _title_in_name(p: Participant) -> str | None:
+def _title_in_name(p: Named) -> str | None:
     """The title words at the head of a name, or the given title found in it; None when the
     name is nothing but the title ("top U.S. official"), as for a person the document never names."""
     words = p.name.split()
     if p.title and len(words) > 1 and re.search(rf"\b{re.escape(p.title.lower())}\b", p.name.lower()):
         return p.title if _name_left(p.name, p.title) else None
+    # A shorter form of the title heads the name: "Under Secretary John Bass", title "Acting
+    # Under Secretary of State".
+    title_words = set(p.title.lower().split())
+    lead_words = 0
+    while lead_words < len(words) - 1 and words[lead_words].lower() in title_words:
+        lead_words += 1
+    if lead_words and words[lead_words - 1].lower() not in {"of", "for", "and", "the"}:
+        return " ".join(words[:lead_words])
     folded = [re.sub(r"[^a-z]", "", w.lower()) for w in words]
     lead = 0
     while lead < len(words) and folded[lead] in TITLE_TOKENS | {"foreign", "defence", "defense", "state"}:
@@ -366,17 +549,7 @@ def _name_left(name: str, title: str) -> str:
     return left if any(ch.isalpha() for ch in left) else ""
 
 
-def _strip_title(p: Participant, titled: str) -> Callable[[], None]:
-    def fix() -> None:
-        name = _name_left(p.name, titled)
-        if name:
-            p.name = name
-            p.title = p.title or titled
-
-    return fix
-
-
-def same_person(a: Participant, b: Participant) -> bool:
+def same_person(a: Named, b: Named) -> bool:
     """Whether two participants are one: the same name, or a person with the same surname and title."""
     if a.kind != b.kind:
         return False
@@ -393,21 +566,7 @@ def same_person(a: Participant, b: Participant) -> bool:
     return same_title or all(t in longer for t in shorter)
 
 
-def _merge(brief: Brief, keep: Participant, drop: Participant) -> Callable[[], None]:
-    def fix() -> None:
-        if drop not in brief.participants:
-            return
-        if len(drop.name) > len(keep.name):
-            keep.name, keep.evidence = drop.name, drop.evidence
-        keep.title = keep.title or drop.title
-        keep.affiliation = keep.affiliation or drop.affiliation
-        keep.role = keep.role or drop.role
-        brief.participants = [p for p in brief.participants if p is not drop]
-
-    return fix
-
-
-def _named_in(part: str, brief: Brief, source: str) -> bool:
+def _named_in(part: str, parties: set[str], source: str) -> bool:
     key = part.strip().lower()
     if not key or _BOTH_SIDES.match(key):
         return True
@@ -417,79 +576,4 @@ def _named_in(part: str, brief: Brief, source: str) -> bool:
     spellings = [canonical, *AFFILIATIONS.get(canonical, ())]
     if any(re.search(rf"\b{re.escape(s)}\b", source, re.IGNORECASE) for s in spellings):
         return True
-    parties = {p.affiliation.lower() for p in brief.participants} | {
-        p.name.lower() for p in brief.participants
-    }
     return key in parties or canonical.lower() in parties
-
-
-def _commitment_problems(brief: Brief, source: str) -> Iterator[Problem]:
-    seen: dict[tuple[str, frozenset[str]], Commitment] = {}
-    quoted: dict[tuple[str, frozenset[str]], Commitment] = {}
-    for c in brief.commitments:
-        parts = [p for p in re.split(r",|\band\b|&", c.actor) if p.strip()]
-        missing = [p.strip() for p in parts if not _named_in(p, brief, source)]
-        if missing:
-            yield Problem(
-                f'commitment "{_label(c.action)}": the actor "{c.actor}" is not a party named in the'
-                ' document; name the country, organisation or person as the document does, or "both sides"'
-            )
-        cues = hedge_words(c.evidence)
-        allowed = firmness_of(cues)
-        if allowed and c.firmness not in allowed:
-            level = next(lv for lv in FIRMNESS_CUES if lv in allowed)
-            yield Problem(
-                f'commitment "{_label(c.action)}": the evidence says "{" ".join(cues)}",'
-                f' so its firmness is "{level}", not "{c.firmness}"',
-                fix=_set_firmness(c, level),
-            )
-        action = frozenset(content_words(c.action))
-        key = (c.actor.lower().strip(), action)
-        same_quote = (" ".join(c.evidence.lower().split()), action)
-        if key in seen:
-            yield Problem(
-                f'commitment "{_label(c.action)}" of {c.actor} is listed twice: list it once',
-                fix=_drop(brief, "commitments", c),
-            )
-        elif same_quote in quoted:
-            first = quoted[same_quote]
-            yield Problem(
-                f'commitment "{_label(c.action)}" is listed for both {first.actor} and {c.actor} with the'
-                " same evidence: list it once, with the actor the evidence names",
-                fix=_drop(brief, "commitments", c),
-            )
-        else:
-            seen[key] = c
-            quoted[same_quote] = c
-
-
-def _set_firmness(c: Commitment, level: str) -> Callable[[], None]:
-    def fix() -> None:
-        c.firmness = level  # type: ignore[assignment]  # one of the Literal's values
-
-    return fix
-
-
-def _drop(brief: Brief, field: str, item: Any) -> Callable[[], None]:
-    def fix() -> None:
-        setattr(brief, field, [x for x in getattr(brief, field) if x is not item])
-
-    return fix
-
-
-def _agenda_problems(brief: Brief) -> Iterator[Problem]:
-    kept: list[tuple[set[str], str]] = []
-    for a in brief.agenda_items:
-        if len(a.topic.split()) > MAX_TOPIC_WORDS:
-            yield Problem(
-                f'agenda topic "{_label(a.topic)}" is too long: use a label of one to four words', minor=True
-            )
-        words = content_words(a.topic)
-        twin = next((topic for other, topic in kept if words and (words <= other or other <= words)), None)
-        if twin is not None:
-            yield Problem(
-                f'agenda item "{_label(a.topic)}" restates "{_label(twin)}": list each subject once',
-                fix=_drop(brief, "agenda_items", a),
-            )
-        else:
-            kept.append((words, a.topic))

@@ -7,18 +7,22 @@ import functools
 import hashlib
 import json
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from summarizer import embedded
+from summarizer import embedded, passes
 from summarizer.cache import BriefCache, cache_key
+from summarizer.checks import Request
 from summarizer.chunking import Chunk, merge, split
 from summarizer.config import Settings, load_settings, user_cache_dir
 from summarizer.documents import check_text
 from summarizer.errors import InputError, OutputValidationError
 from summarizer.grounding import ground
+from summarizer.numbered import Numbered
 from summarizer.prompts import Prompt, field_guide, load_prompt
 from summarizer.schemas import Meta, get_schema, schema_version
 from summarizer.schemas.brief import Brief
@@ -37,23 +41,54 @@ briefed on its own, before the cut-off is an error: a part becomes at most about
 
 
 @dataclass(frozen=True)
+class Progress:
+    """Where a brief stands, for a progress display: sent as each request starts, and at the end."""
+
+    part: int  # 1-based part of the document
+    parts: int
+    step: str  # the pass ("participants", ...), or the schema's name for a one-pass schema
+    completion_tokens: int  # written so far, over every part and pass
+    elapsed_s: float
+    done: bool = False
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
 class _Job:
     text: str
     schema: type[BaseModel]
     schema_name: str
     prompt: Prompt
     fields: str
+    started: float
+    progress: ProgressCallback | None
+
+    @property
+    def in_passes(self) -> bool:
+        """Briefs are asked for in focused passes over numbered sentences; other schemas in one go."""
+        return issubclass(self.schema, Brief)
 
     def messages(self, text: str) -> list[dict[str, str]]:
+        """The longest request for ``text``: what must fit the context window."""
+        if self.in_passes:
+            return passes.messages(self.prompt, passes.PASSES[0], Numbered(text))
         return self.prompt.render(document=text, fields=self.fields)
 
+    def report(self, part: int, parts: int, step: str, tokens: int, done: bool = False) -> None:
+        if self.progress is not None:
+            elapsed = round(time.monotonic() - self.started, 1)
+            self.progress(Progress(part, parts, step, tokens, elapsed, done))
 
-@dataclass(frozen=True)
+
+@dataclass
 class _Part:
     """One request's worth of the document, and what came back."""
 
     chunk: Chunk
-    completion: Completion
+    output: BaseModel
+    completions: list[Completion]
     repairs: list[str]
 
 
@@ -84,7 +119,7 @@ class Summarizer:
             params=[s.temperature, s.max_tokens, s.mode, s.max_retries, s.strict_grounding, s.chunk_tokens],
         )
 
-    def _cached(self, job: _Job, started: float) -> Any:
+    def _cached(self, job: _Job) -> Any:
         if not self.settings.cache:
             return None
         value = self.cache.get(self._cache_key(job))
@@ -93,7 +128,7 @@ class Summarizer:
         output = job.schema.model_validate_json(value)
         meta = getattr(output, "meta", None)
         if isinstance(meta, Meta):
-            latency = round(time.monotonic() - started, 3)
+            latency = round(time.monotonic() - job.started, 3)
             output = output.model_copy(
                 update={"meta": meta.model_copy(update={"cached": True, "latency_s": latency})}
             )
@@ -111,7 +146,14 @@ class Summarizer:
             self._engine = Engine(self.settings, resolve_target(self.settings))
         return self._engine
 
-    def _prepare(self, text: str, schema: type[BaseModel] | str | None, prompt: str | None) -> _Job:
+    def _prepare(
+        self,
+        text: str,
+        schema: type[BaseModel] | str | None,
+        prompt: str | None,
+        progress: ProgressCallback | None = None,
+    ) -> _Job:
+        started = time.monotonic()
         if not isinstance(text, str):
             raise InputError(f"text must be a str, not {type(text).__name__}")
         check_text(text)
@@ -120,8 +162,11 @@ class Summarizer:
             model = get_schema(name)
         else:
             model, name = schema, f"{schema.__module__}:{schema.__qualname__}"
-        template = load_prompt(prompt or self.settings.prompt, self.settings.prompt_dir)
-        return _Job(text=text, schema=model, schema_name=name, prompt=template, fields=field_guide(model))
+        name_of_prompt = prompt or self.settings.prompt
+        if name_of_prompt == "brief" and not issubclass(model, Brief):
+            name_of_prompt = "extract"  # the brief's prompt asks for passes only a Brief has
+        template = load_prompt(name_of_prompt, self.settings.prompt_dir)
+        return _Job(text, model, name, template, field_guide(model), started, progress)
 
     def _plan(self, job: _Job, engine: Engine) -> list[Chunk]:
         """The whole document, or parts of it that each fit ``chunk_tokens`` and the context window.
@@ -158,15 +203,10 @@ class Summarizer:
             raise error
         return [Chunk(chunk.start + c.start, chunk.start + c.end, c.text) for c in smaller]
 
-    def _context(self, chunk: Chunk, messages: list[dict[str, str]], repairs: list[str]) -> dict[str, Any]:
-        instructions = "\n".join(m["content"] for m in messages if m["role"] == "system")
-        # "earlier" collects the answers sent back for a re-ask: the last attempt restores what they lose.
-        return {"source": chunk.text, "instructions": instructions, "repairs": repairs, "earlier": []}
-
-    def _finish(self, job: _Job, parts: list[_Part], started: float) -> Any:
+    def _finish(self, job: _Job, parts: list[_Part]) -> Any:
         engine = self._get_engine()
         strict = self.settings.strict_grounding
-        grounded = [ground(p.completion.output, p.chunk.text, drop_ungrounded=strict) for p in parts]
+        grounded = [ground(p.output, p.chunk.text, drop_ungrounded=strict) for p in parts]
         if len(parts) == 1:
             output = grounded[0].output
         else:
@@ -176,7 +216,7 @@ class Summarizer:
             return output
         items = sum(g.items for g in grounded)
         found = sum(g.found for g in grounded)
-        completions = [p.completion for p in parts]
+        completions = [c for p in parts for c in p.completions]
         costs = [c.cost_usd for c in completions]
         meta = Meta(
             provider=engine.target.provider,
@@ -187,8 +227,9 @@ class Summarizer:
             schema_version=schema_version(job.schema),
             prompt_tokens=sum(c.prompt_tokens for c in completions),
             completion_tokens=sum(c.completion_tokens for c in completions),
+            cached_tokens=sum(c.cached_tokens for c in completions),
             cost_usd=None if None in costs else sum(c for c in costs if c is not None),
-            latency_s=round(time.monotonic() - started, 3),
+            latency_s=round(time.monotonic() - job.started, 3),
             retries=sum(c.attempts - 1 for c in completions),
             transient_retries=sum(c.transient_retries for c in completions),
             repairs=[r for p in parts for r in p.repairs],
@@ -199,9 +240,17 @@ class Summarizer:
         )
         output = output.model_copy(update={"meta": meta})
         self._store(job, output)
+        job.report(len(parts), len(parts), "done", meta.completion_tokens, done=True)
         return output
 
-    def summarize(self, text: str, *, schema: type[T] | str | None = None, prompt: str | None = None) -> Any:
+    def summarize(
+        self,
+        text: str,
+        *,
+        schema: type[T] | str | None = None,
+        prompt: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Any:
         """A brief of ``text`` (or an instance of ``schema``, when given).
 
         A document longer than ``chunk_tokens`` is briefed in parts whose briefs are merged.
@@ -210,52 +259,95 @@ class Summarizer:
             text: the document.
             schema: a pydantic model class, or a schema name; default from settings.
             prompt: a prompt name; default from settings.
+            progress: called with a :class:`Progress` as each request starts, and at the end.
         """
-        started = time.monotonic()
-        job = self._prepare(text, schema, prompt)
-        if (hit := self._cached(job, started)) is not None:
+        job = self._prepare(text, schema, prompt, progress)
+        if (hit := self._cached(job)) is not None:
             return hit
         engine = self._get_engine()
-        parts = [part for chunk in self._plan(job, engine) for part in self._brief_part(job, engine, chunk)]
-        return self._finish(job, parts, started)
+        chunks = self._plan(job, engine)
+        parts: list[_Part] = []
+        for n, chunk in enumerate(chunks, 1):
+            parts += self._brief_part(job, engine, chunk, (n, len(chunks), parts))
+        return self._finish(job, parts)
 
-    def _brief_part(self, job: _Job, engine: Engine, chunk: Chunk, halvings: int = 0) -> list[_Part]:
-        messages = job.messages(chunk.text)
-        engine.warm(messages)
-        repairs: list[str] = []
+    def _brief_part(
+        self, job: _Job, engine: Engine, chunk: Chunk, where: _Where, halvings: int = 0
+    ) -> list[_Part]:
         try:
-            completion = engine.complete(messages, job.schema, self._context(chunk, messages, repairs))
+            if not job.in_passes:
+                messages = job.messages(chunk.text)
+                _report(job, where, job.schema_name)
+                completion = engine.complete(messages, job.schema)
+                return [_Part(chunk, completion.output, [completion], [])]
+            doc = Numbered(chunk.text)
+            requests: list[tuple[passes.Pass, Request, Completion]] = []
+
+            def one(p: passes.Pass) -> tuple[passes.Pass, Request, Completion]:
+                messages = passes.messages(job.prompt, p, doc)
+                engine.warm(messages)
+                _report(job, where, p.name, requests)
+                request = Request(doc)
+                return p, request, engine.complete(messages, passes.response_model(p, doc), request)
+
+            if engine.target.one_at_a_time:
+                for p in passes.PASSES:
+                    requests.append(one(p))
+            else:
+                with ThreadPoolExecutor(len(passes.PASSES)) as pool:
+                    requests = list(pool.map(one, passes.PASSES))
+            return [_assembled(chunk, doc, requests)]
         except OutputValidationError as e:
             smaller = self._smaller(job, chunk, e, halvings)
-            parts = [p for c in smaller for p in self._brief_part(job, engine, c, halvings + 1)]
+            parts = [p for c in smaller for p in self._brief_part(job, engine, c, where, halvings + 1)]
             return _noted(parts, chunk, smaller, e)
-        return [_Part(chunk, completion, repairs)]
 
     async def asummarize(
-        self, text: str, *, schema: type[T] | str | None = None, prompt: str | None = None
+        self,
+        text: str,
+        *,
+        schema: type[T] | str | None = None,
+        prompt: str | None = None,
+        progress: ProgressCallback | None = None,
     ) -> Any:
-        """Async twin of :meth:`summarize`."""
-        started = time.monotonic()
-        job = self._prepare(text, schema, prompt)
-        if (hit := await asyncio.to_thread(self._cached, job, started)) is not None:
+        """Async twin of :meth:`summarize`; a hosted provider gets a brief's passes at once."""
+        job = self._prepare(text, schema, prompt, progress)
+        if (hit := await asyncio.to_thread(self._cached, job)) is not None:
             return hit
         engine = await asyncio.to_thread(self._get_engine)
-        parts = []
-        for chunk in await asyncio.to_thread(self._plan, job, engine):
-            parts += await self._abrief_part(job, engine, chunk)
-        return self._finish(job, parts, started)
+        chunks = await asyncio.to_thread(self._plan, job, engine)
+        parts: list[_Part] = []
+        for n, chunk in enumerate(chunks, 1):
+            parts += await self._abrief_part(job, engine, chunk, (n, len(chunks), parts))
+        return self._finish(job, parts)
 
-    async def _abrief_part(self, job: _Job, engine: Engine, chunk: Chunk, halvings: int = 0) -> list[_Part]:
-        messages = job.messages(chunk.text)
-        await asyncio.to_thread(engine.warm, messages)
-        repairs: list[str] = []
+    async def _abrief_part(
+        self, job: _Job, engine: Engine, chunk: Chunk, where: _Where, halvings: int = 0
+    ) -> list[_Part]:
         try:
-            completion = await engine.acomplete(messages, job.schema, self._context(chunk, messages, repairs))
+            if not job.in_passes:
+                messages = job.messages(chunk.text)
+                _report(job, where, job.schema_name)
+                completion = await engine.acomplete(messages, job.schema)
+                return [_Part(chunk, completion.output, [completion], [])]
+            doc = Numbered(chunk.text)
+
+            async def one(p: passes.Pass) -> tuple[passes.Pass, Request, Completion]:
+                messages = passes.messages(job.prompt, p, doc)
+                await asyncio.to_thread(engine.warm, messages)
+                _report(job, where, p.name)
+                request = Request(doc)
+                return p, request, await engine.acomplete(messages, passes.response_model(p, doc), request)
+
+            if engine.target.one_at_a_time:
+                requests = [await one(p) for p in passes.PASSES]
+            else:
+                requests = list(await asyncio.gather(*(one(p) for p in passes.PASSES)))
+            return [_assembled(chunk, doc, requests)]
         except OutputValidationError as e:
             smaller = self._smaller(job, chunk, e, halvings)
-            parts = [p for c in smaller for p in await self._abrief_part(job, engine, c, halvings + 1)]
+            parts = [p for c in smaller for p in await self._abrief_part(job, engine, c, where, halvings + 1)]
             return _noted(parts, chunk, smaller, e)
-        return [_Part(chunk, completion, repairs)]
 
     def batch(
         self,
@@ -299,6 +391,26 @@ async def asummarize(
 ) -> Any:
     """Async twin of :func:`summarize`."""
     return await Summarizer(settings).asummarize(text, schema=schema, prompt=prompt)
+
+
+_Where = tuple[int, int, list[_Part]]
+"""A part's number, how many parts there are, and the parts briefed so far (for their tokens)."""
+
+
+def _report(
+    job: _Job, where: _Where, step: str, requests: list[tuple[Any, Any, Completion]] | None = None
+) -> None:
+    n, count, done = where
+    tokens = sum(c.completion_tokens for p in done for c in p.completions)
+    tokens += sum(c.completion_tokens for _, _, c in requests or [])
+    job.report(n, count, step, tokens)
+
+
+def _assembled(chunk: Chunk, doc: Numbered, requests: list[tuple[passes.Pass, Request, Completion]]) -> _Part:
+    """The part's brief, built by the library from the passes' answers."""
+    answers = {p.name: c.output for p, _, c in requests}
+    repairs = [f"{p.name}: {r}" for p, request, _ in requests for r in request.repairs]
+    return _Part(chunk, passes.assemble(answers, doc), [c for _, _, c in requests], repairs)
 
 
 def _noted(

@@ -8,7 +8,6 @@ and maps their failures onto the SummarizerError family.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
 from collections.abc import Iterator
@@ -31,6 +30,8 @@ from summarizer.transient import RateLimiter, with_async_retries, with_retries
 
 if TYPE_CHECKING:
     from types import ModuleType
+
+    from summarizer.checks import Request
 
 Messages = list[dict[str, str]]
 
@@ -58,6 +59,23 @@ class Target:
     api_key: str | None
     mode: str  # json_schema | tools | json | md_json
     context_tokens: int | None  # known context window, for the length check
+
+    @property
+    def one_at_a_time(self) -> bool:
+        """Whether requests must go one by one: the embedded model has one slot, and its prompt
+        cache keeps only the last prompt, which the next pass of the same document reuses."""
+        return self.provider == "embedded"
+
+    def adapt(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The request as this target wants it. The embedded runtime gets its JSON Schema as a
+        grammar that allows no free whitespace: asked with ``response_format``, the model indents
+        its answer, and every indent is a token to write."""
+        response_format = kwargs.get("response_format") or {}
+        if self.provider != "embedded" or response_format.get("type") != "json_schema":
+            return kwargs
+        schema = response_format["json_schema"]["schema"]
+        extra = {**(kwargs.get("extra_body") or {}), "grammar": embedded.compact_grammar(schema)}
+        return {**{k: v for k, v in kwargs.items() if k != "response_format"}, "extra_body": extra}
 
     def count_tokens(self, messages: Messages) -> int | None:
         """Tokens of the prompt, where the model's tokenizer is known."""
@@ -133,6 +151,7 @@ class Completion:
     output: BaseModel
     prompt_tokens: int
     completion_tokens: int
+    cached_tokens: int  # of the prompt tokens, those the provider's prompt cache served
     cost_usd: float | None
     attempts: int  # model calls instructor made: the first and the validation re-asks
     transient_retries: int  # calls repeated after a 429, 5xx, timeout or connection failure
@@ -186,17 +205,19 @@ class Engine:
             )
 
     def _kwargs(
-        self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]
+        self, messages: Messages, response_model: type[BaseModel], request: Request | None
     ) -> dict[str, Any]:
         t = self.target
-        kwargs: dict[str, Any] = {
-            "model": t.model,
+        if request is not None:
             # instructor renders messages as Jinja templates when a context is given; escaped,
             # they render back to exactly our text, whatever braces a document holds.
-            "messages": [{**m, "content": _literal(m["content"])} for m in messages],
+            messages = [{**m, "content": _literal(m["content"])} for m in messages]
+        kwargs: dict[str, Any] = {
+            "model": t.model,
+            "messages": messages,
             "response_model": _response_model(response_model),
             "max_retries": self.settings.max_retries,
-            "context": context,
+            "context": None if request is None else {"request": request},
             "temperature": self.settings.temperature,
             "max_tokens": self.settings.max_tokens,
             "timeout": self.settings.timeout,
@@ -214,43 +235,51 @@ class Engine:
             rt.warm_prefix(messages[0]["content"])
 
     def complete(
-        self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]
+        self, messages: Messages, response_model: type[BaseModel], request: Request | None = None
     ) -> Completion:
-        """Ask for ``response_model``; instructor validates and re-asks."""
+        """Ask for ``response_model``; instructor validates and re-asks, with ``request``'s checks."""
         import instructor
 
         if self._sync is None:
             # Transient faults are retried here, counted, and never silently by the SDK.
-            call = with_retries(functools.partial(_litellm().completion, max_retries=0), **self._retry_args())
+            completion = _litellm().completion
+
+            def send(**kwargs: Any) -> Any:
+                return completion(**self.target.adapt(kwargs), max_retries=0)
+
+            call = with_retries(send, **self._retry_args())
             self._sync = instructor.from_litellm(call, mode=self._mode())
         counter = _AttemptCounter(self.settings.max_retries + 1)
         waits = transient.attempts_log.set([])
         try:
             with self._errors(counter):
                 output = self._sync.create(
-                    **self._kwargs(messages, response_model, counter.context(context)), hooks=counter.hooks()
+                    **self._kwargs(messages, response_model, counter.watch(request)), hooks=counter.hooks()
                 )
             return self._completion(output, counter, len(transient.attempts_log.get() or []))
         finally:
             transient.attempts_log.reset(waits)
 
     async def acomplete(
-        self, messages: Messages, response_model: type[BaseModel], context: dict[str, Any]
+        self, messages: Messages, response_model: type[BaseModel], request: Request | None = None
     ) -> Completion:
         """Async twin of :meth:`complete`."""
         import instructor
 
         if self._async is None:
-            call = with_async_retries(
-                functools.partial(_litellm().acompletion, max_retries=0), **self._retry_args()
-            )
+            acompletion = _litellm().acompletion
+
+            async def asend(**kwargs: Any) -> Any:
+                return await acompletion(**self.target.adapt(kwargs), max_retries=0)
+
+            call = with_async_retries(asend, **self._retry_args())
             self._async = instructor.from_litellm(call, mode=self._mode())
         counter = _AttemptCounter(self.settings.max_retries + 1)
         waits = transient.attempts_log.set([])
         try:
             with self._errors(counter):
                 output = await self._async.create(
-                    **self._kwargs(messages, response_model, counter.context(context)), hooks=counter.hooks()
+                    **self._kwargs(messages, response_model, counter.watch(request)), hooks=counter.hooks()
                 )
             return self._completion(output, counter, len(transient.attempts_log.get() or []))
         finally:
@@ -262,10 +291,12 @@ class Engine:
         )
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        details = getattr(usage, "prompt_tokens_details", None)
         return Completion(
             output=output,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            cached_tokens=int(getattr(details, "cached_tokens", 0) or 0),
             cost_usd=self._cost(prompt_tokens, completion_tokens),
             attempts=max(counter.attempts, 1),
             transient_retries=transient_retries,
@@ -425,8 +456,8 @@ def _is_connection_error(e: BaseException) -> bool:
 class _AttemptCounter:
     """Counts the model calls instructor makes for one request (first try plus re-asks).
 
-    Validators see ``is_last_attempt`` in their context: on the last attempt they fix what they
-    can instead of failing.
+    The checks of a :class:`Request` ask it whether this is the last attempt: then they fix
+    what they can instead of failing.
     """
 
     def __init__(self, max_attempts: int) -> None:
@@ -436,8 +467,10 @@ class _AttemptCounter:
     def is_last_attempt(self) -> bool:
         return self.attempts >= self.max_attempts
 
-    def context(self, context: dict[str, Any]) -> dict[str, Any]:
-        return {**context, "is_last_attempt": self.is_last_attempt}
+    def watch(self, request: Request | None) -> Request | None:
+        if request is not None:
+            request.last_attempt = self.is_last_attempt
+        return request
 
     def hooks(self) -> Any:
         from instructor.v2.core.hooks import Hooks

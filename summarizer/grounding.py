@@ -41,8 +41,12 @@ def _walk(value: Any, source: str, counts: list[int], drop: bool) -> Any:
             for name in type(value).model_fields
             if name not in ("span", "grounded", "meta")
         }
+        updates = {k: v for k, v in updates.items() if v is not getattr(value, k)}
         evidence = getattr(value, "evidence", None)
-        if isinstance(evidence, str):
+        if getattr(value, "span", None) is not None:  # placed by the library already
+            counts[0] += 1
+            counts[1] += 1
+        elif isinstance(evidence, str):
             counts[0] += 1
             found = align(evidence, source)
             counts[1] += found is not None

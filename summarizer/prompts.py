@@ -1,6 +1,7 @@
 """Prompt templates: Jinja2 files, chosen by name, with a content hash that travels with each brief.
 
-A prompt is a folder holding ``system.j2`` and ``user.j2``. Folders in the configured
+A prompt is a folder holding ``system.j2`` and ``user.j2``, and for the brief one file per pass
+(``participants.j2``, ...) whose text is the pass's task. Folders in the configured
 ``prompt_dir`` take precedence over the built-in ones shipped in ``summarizer/prompts``.
 """
 
@@ -26,24 +27,26 @@ class Prompt:
     """A loaded prompt template."""
 
     name: str
-    sources: dict[str, str]  # part -> template text
+    sources: dict[str, str]  # part (file name without .j2) -> template text
     origin: str  # folder it was read from
     sha256: str
 
     def render(self, **variables: Any) -> list[dict[str, str]]:
         """The chat messages for these variables; a missing variable raises ConfigError."""
-        messages = []
-        for part in PARTS:
-            try:
-                text = _template(self.sources[part]).render(**variables)
-            except jinja2.UndefinedError as e:
-                raise ConfigError(
-                    f"prompt {self.name!r} ({self.origin}/{part}.j2) uses an undefined variable: {e.message}"
-                ) from e
-            except jinja2.TemplateError as e:
-                raise ConfigError(f"prompt {self.name!r} ({self.origin}/{part}.j2): {e}") from e
-            messages.append({"role": part, "content": text.strip()})
-        return messages
+        return [{"role": part, "content": self.part(part, **variables)} for part in PARTS]
+
+    def part(self, part: str, **variables: Any) -> str:
+        """One file of the prompt, rendered; a missing file or variable raises ConfigError."""
+        if part not in self.sources:
+            raise ConfigError(f"prompt {self.name!r} ({self.origin}) has no {part}.j2")
+        try:
+            return _template(self.sources[part]).render(**variables).strip()
+        except jinja2.UndefinedError as e:
+            raise ConfigError(
+                f"prompt {self.name!r} ({self.origin}/{part}.j2) uses an undefined variable: {e.message}"
+            ) from e
+        except jinja2.TemplateError as e:
+            raise ConfigError(f"prompt {self.name!r} ({self.origin}/{part}.j2): {e}") from e
 
 
 def available_prompts(prompt_dir: Path | None = None) -> list[str]:
@@ -61,14 +64,16 @@ def load_prompt(name: str, prompt_dir: Path | None = None) -> Prompt:
     candidates.append(builtin / name)
     for folder in candidates:
         if folder.is_dir():
-            sources = {}
+            sources = {
+                f.name.removesuffix(".j2"): f.read_text(encoding="utf-8")
+                for f in folder.iterdir()
+                if f.name.endswith(".j2") and f.is_file()
+            }
             for part in PARTS:
-                file = folder / f"{part}.j2"
-                if not file.is_file():
+                if part not in sources:
                     raise ConfigError(f"prompt {name!r} in {folder} has no {part}.j2")
-                sources[part] = file.read_text(encoding="utf-8")
             digest = hashlib.sha256()
-            for part in PARTS:
+            for part in sorted(sources):
                 digest.update(f"{part}\0{sources[part]}\0".encode())
             return Prompt(name=name, sources=sources, origin=str(folder), sha256=digest.hexdigest())
     available = sorted(p.name for p in builtin.iterdir() if p.is_dir())

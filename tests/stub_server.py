@@ -1,7 +1,9 @@
 """An OpenAI-compatible stub server on loopback, for provider and failure tests.
 
-It answers ``POST /v1/chat/completions`` with a fixed brief, in the shape the request asks
-for (a tool call for tools mode, message content otherwise), records every request, and can
+It answers ``POST /v1/chat/completions`` in the shape the request asks for (a tool call for
+tools mode, message content otherwise): a brief's pass with the fixed answer of that pass
+(``STUB_PASSES``), citing the numbers of the request's sentences that hold each item's phrase,
+and any other schema with a fixed answer (``brief``). It records every request, and can
 be told to fail: an HTTP status, a garbage answer, an answer cut off at max_tokens, or a delay,
 for every request or for the requests of one document (``faults``: a marker in the messages,
 and the failures to give, in order, before answering normally).
@@ -9,7 +11,9 @@ and the failures to give, in order, before answering normally).
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -60,6 +64,60 @@ STUB_BRIEF: dict[str, Any] = {
 }
 
 
+STUB_PASSES: dict[str, dict[str, Any]] = {
+    # Each "evidence" is a phrase of the seed: the stub cites the sentences of the request that
+    # hold it, and leaves the item out when none does (as a model would, for a part of a document).
+    "participants": {
+        "participants": [
+            {
+                "evidence": "John Bass",
+                "name": "John Bass",
+                "title": "Acting Under Secretary of State for Political Affairs",
+                "side": "United States",
+                "kind": "person",
+                "role": "guest",
+            },
+            {
+                "evidence": "Amna Baloch",
+                "name": "Amna Baloch",
+                "title": "Foreign Secretary",
+                "side": "Pakistan",
+                "kind": "person",
+                "role": "host",
+            },
+        ]
+    },
+    "agenda": {"agenda": [{"evidence": "including trade, energy", "topic": "trade"}]},
+    "commitments": {
+        "commitments": [
+            {
+                "evidence": "both sides agreed to strengthen ties",
+                "actor": "Pakistan and the United States",
+                "action": "strengthen ties and enhance cooperation",
+                "firmness": "firm",
+            }
+        ]
+    },
+    "overview": {
+        "evidence": "renewed drive towards strengthening bilateral relations",
+        "tone": "cooperative",
+        "date": "yesterday",
+        "place": "Islamabad",
+        "headline": "Pakistan and US agree to strengthen ties",
+        "summary": "US and Pakistani officials met in Islamabad and agreed to strengthen ties.",
+    },
+}
+"""The stub's answer to each pass of a brief, keyed by pass."""
+
+PASS_OF_SCHEMA = {
+    "Participants": "participants",
+    "Agenda": "agenda",
+    "Commitments": "commitments",
+    "SomeCommitments": "commitments",
+    "Overview": "overview",
+}
+
+
 @dataclass
 class Behaviour:
     """What the stub does with the next requests."""
@@ -68,7 +126,8 @@ class Behaviour:
     garbage: bool = False  # answer 200 with content that is not the schema
     delay: float = 0.0
     fail_when: str | None = None  # answer 500 to requests whose messages contain this text
-    brief: dict[str, Any] = field(default_factory=lambda: dict(STUB_BRIEF))
+    brief: dict[str, Any] = field(default_factory=lambda: dict(STUB_BRIEF))  # for schemas not a pass
+    passes: dict[str, dict[str, Any]] = field(default_factory=lambda: copy.deepcopy(STUB_PASSES))
     answers: list[dict[str, Any]] = field(default_factory=list)  # given in order before ``brief``
     # marker -> failures for the requests that contain it: an HTTP status, "garbage", "cut_off"
     # (half an answer, finish_reason "length") or "timeout"
@@ -105,7 +164,7 @@ class StubServer:
                         }
                     )
                     fault = next((f.pop(0) for m, f in b.faults.items() if f and m in messages), None)
-                    answer = b.answers.pop(0) if b.answers else b.brief
+                    answer = b.answers.pop(0) if b.answers else _answer(b, body)
                 if b.delay:
                     time.sleep(b.delay)
                 status = fault if isinstance(fault, int) else b.status
@@ -157,6 +216,34 @@ class StubServer:
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # a batch at concurrency 64 must not find the backlog full
     daemon_threads = True
+
+
+def _answer(b: Behaviour, body: dict[str, Any]) -> dict[str, Any]:
+    """The pass's answer, citing this request's sentences, or the fixed brief for another schema."""
+    tools = body.get("tools")
+    schema = tools[0]["function"]["name"] if tools else body.get("response_format", {}).get("json_schema", {})
+    name = PASS_OF_SCHEMA.get(schema if isinstance(schema, str) else schema.get("name", ""))
+    if name is None:
+        return b.brief
+    user = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
+    sentences = dict(re.findall(r"^\[(\d+)\] (.*)$", user, re.MULTILINE))
+    answer = copy.deepcopy(b.passes[name])
+
+    def cite(item: dict[str, Any]) -> bool:
+        phrase = item["evidence"]
+        if not isinstance(phrase, str):
+            return True
+        item["evidence"] = [int(n) for n, text in sentences.items() if phrase in text][:3]
+        return bool(item["evidence"])
+
+    for key, value in answer.items():
+        if isinstance(value, list):
+            answer[key] = [item for item in value if cite(item)] or value[:1]
+            for item in answer[key]:
+                item["evidence"] = item["evidence"] or [1]
+    if "evidence" in answer and not cite(answer):
+        answer["evidence"] = [1]
+    return answer
 
 
 def _completion(request: dict[str, Any], content: str, finish_reason: str | None = None) -> dict[str, Any]:

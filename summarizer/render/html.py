@@ -87,8 +87,9 @@ def to_html(brief: Brief, source: str, *, title: str | None = None) -> str:
     note.append("<h2>Agenda</h2><ul>")
     for a in brief.agenda_items:
         note.append(
-            f"<li{item_attrs(a.span)}><strong>{escape(a.topic)}</strong>: {escape(a.summary)}"
-            f"{quote(a.evidence, a.span, a.grounded)}</li>"
+            f"<li{item_attrs(a.span)}><strong>{escape(a.topic)}</strong>"
+            + (f": {escape(a.summary)}" if a.summary else "")
+            + f"{quote(a.evidence, a.span, a.grounded)}</li>"
         )
     note.append("</ul>" if brief.agenda_items else "</ul><p>No agenda items identified.</p>")
 
@@ -109,8 +110,9 @@ def to_html(brief: Brief, source: str, *, title: str | None = None) -> str:
     t = brief.tone
     note.append("<h2>Tone</h2>")
     note.append(
-        f"<p{item_attrs(t.span)}><strong>{escape(t.label)}</strong>: {escape(t.rationale)}"
-        f"{quote(t.evidence, t.span, t.grounded)}</p>"
+        f"<p{item_attrs(t.span)}><strong>{escape(t.label)}</strong>"
+        + (f": {escape(t.rationale)}" if t.rationale else "")
+        + f"{quote(t.evidence, t.span, t.grounded)}</p>"
     )
     if t.stances:
         note.append(

@@ -28,7 +28,8 @@ def to_markdown(brief: Brief) -> str:
 
     out += ["## Agenda", ""]
     for i, item in enumerate(brief.agenda_items, 1):
-        out += [f"{i}. **{_inline(item.topic)}**: {_inline(item.summary)}", f"   > {_evidence(item)}"]
+        said = f": {_inline(item.summary)}" if item.summary else ""
+        out += [f"{i}. **{_inline(item.topic)}**{said}", f"   > {_evidence(item)}"]
     if not brief.agenda_items:
         out.append("No agenda items identified.")
     out.append("")
@@ -44,7 +45,8 @@ def to_markdown(brief: Brief) -> str:
             out.append("")
 
     tone = brief.tone
-    out += ["## Tone", "", f"**{tone.label}**: {_inline(tone.rationale)}", ""]
+    why = f": {_inline(tone.rationale)}" if tone.rationale else ""
+    out += ["## Tone", "", f"**{tone.label}**{why}", ""]
     out += [f"- {_inline(s.party)}: {_inline(s.stance)}" for s in tone.stances]
     if tone.stances:
         out.append("")
