@@ -50,8 +50,8 @@ class Alignment:
     score: float
 
 
-@functools.lru_cache(maxsize=8)
-def _normalize(text: str) -> tuple[str, tuple[int, ...]]:
+@functools.lru_cache(maxsize=64)
+def normalized(text: str) -> tuple[str, tuple[int, ...]]:
     """Normalised text, and for each of its characters the index of the source character.
 
     Remembered: the checks align many quotes against one source (``align`` normalises it for
@@ -83,8 +83,8 @@ def align(quote: str, source: str, *, threshold: float = FUZZY_THRESHOLD) -> Ali
     start = source.find(quote)
     if start >= 0:
         return Alignment(start, start + len(quote), "exact", 100.0)
-    norm_source, index = _normalize(source)
-    norm_quote, _ = _normalize(quote)
+    norm_source, index = normalized(source)
+    norm_quote, _ = normalized(quote)
     at = norm_source.find(norm_quote)
     if at >= 0:
         return Alignment(index[at], index[at + len(norm_quote) - 1] + 1, "normalized", 100.0)

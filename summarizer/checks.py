@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from summarizer.alignment import align
 from summarizer.scoring import TITLE_TOKENS, content_words, name_tokens, surname
 
 if TYPE_CHECKING:
@@ -171,7 +170,9 @@ class Request:
         """``answer``, fixed where the library can; raises ValueError (a re-ask) while re-asks remain."""
         final = self.last_attempt()
         if final and self.earlier:
-            self.repairs += restore_dropped(answer, self.earlier, self.doc)
+            self.repairs += [
+                r for r in restore_dropped(answer, self.earlier, self.doc) if r not in self.repairs
+            ]
         problems = list(find_problems(answer, self.doc))
         if not final and not all(p.minor for p in problems):
             self.earlier.append(answer.model_copy(deep=True))
@@ -225,7 +226,9 @@ def restore_dropped(answer: BaseModel, earlier: list[BaseModel], doc: Numbered) 
                 continue
             setattr(answer, name, getattr(trial, name))
             count = trial_count
-            restored.append(f"{_what(item)} was dropped by a re-ask: restored")
+            note = f"{_what(item)} was dropped by a re-ask: restored"
+            if note not in restored:
+                restored.append(note)
     return restored
 
 
@@ -279,12 +282,8 @@ def _range_problems(what: str, item: Any, items: list[Any] | None, doc: Numbered
         return
 
     def fix() -> None:
-        if valid:
-            item.evidence = valid
-        elif items is not None:
-            items.remove(item)
-        else:
-            item.evidence = [1]
+        # With no number left, a later fix may still find the sentence; else the item is left out.
+        item.evidence = valid if valid or items is not None else [1]
 
     cites = ", ".join(str(n) for n in bad)
     yield Problem(
@@ -376,10 +375,13 @@ def _commitment_problems(commitments: list[Undertaking], doc: Numbered) -> Itera
                 f"{what} is stated in sentence {where}: cited it", _set(c, "evidence", [where]), True
             )
         cues = hedge_words(doc.action_span(where, c.action, CUES).text)
-        level = next(iter(firmness_of(cues[:1])), None)
+        allowed = firmness_of(cues)
+        # The weakest cue rules: "may commit" is possible.
+        level = next((lv for lv in FIRMNESS_CUES if lv in allowed), None)
         if level is not None and level != c.firmness:
+            said = " ".join(cues)
             yield Problem(
-                f'{what}: the document says "{cues[0]}", so it is {level}', _set(c, "firmness", level), True
+                f'{what}: the document says "{said}", so it is {level}', _set(c, "firmness", level), True
             )
         words = content_words(c.action)
         twin = next((k for k, at, other in seen if _same_undertaking(c, k, at == where, words, other)), None)
@@ -526,8 +528,13 @@ def _title_in_name(p: Named) -> str | None:
     if lead_words and words[lead_words - 1].lower() not in {"of", "for", "and", "the"}:
         return " ".join(words[:lead_words])
     folded = [re.sub(r"[^a-z]", "", w.lower()) for w in words]
+    titled = TITLE_TOKENS | {"foreign", "defence", "defense", "state", "under", "affairs", "finance"}
     lead = 0
-    while lead < len(words) and folded[lead] in TITLE_TOKENS | {"foreign", "defence", "defense", "state"}:
+    while lead < len(words) and (
+        folded[lead] in titled
+        # "Secretary of State", "Prime Minister and Foreign Minister"
+        or (folded[lead] in {"of", "and", "for"} and lead + 1 < len(words) and folded[lead + 1] in titled)
+    ):
         lead += 1
     if lead == len(words) or not any(w in TITLE_TOKENS for w in folded[:lead]):
         return None
@@ -570,7 +577,7 @@ def _named_in(part: str, parties: set[str], source: str) -> bool:
     key = part.strip().lower()
     if not key or _BOTH_SIDES.match(key):
         return True
-    if align(part, source) is not None:
+    if re.search(rf"(?<!\w){re.escape(part.strip())}(?!\w)", source, re.IGNORECASE):
         return True
     canonical = canonical_affiliation(part)
     spellings = [canonical, *AFFILIATIONS.get(canonical, ())]

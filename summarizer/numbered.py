@@ -9,10 +9,11 @@ title, or to a commitment's cue words and action. So every span is the source's 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from summarizer.alignment import align
+from summarizer.alignment import align, normalized
 from summarizer.sentences import Sentence, split_sentences
 
 NARROW_THRESHOLD = 75.0
@@ -104,6 +105,11 @@ class Numbered:
         before = [c for c in cues if c[0] <= start]
         if before:
             start = before[-1][0]
+            # A run of cues stands together: "may commit", "is expected to pledge".
+            for c in reversed(before[:-1]):
+                if len(self.text[c[1] : start].split()) > 2:
+                    break
+                start = c[0]
         return self._span(start, end)
 
     def _span(self, start: int, end: int) -> Span:
@@ -115,10 +121,27 @@ def _find(phrase: str, s: Sentence, threshold: float = 100.0) -> tuple[int, int]
     """Where ``phrase`` stands in sentence ``s``, as offsets into the whole document."""
     if not phrase.strip():
         return None
-    found = align(phrase, s.text, threshold=threshold)
-    if found is None or (found.tier == "fuzzy" and threshold >= 100.0):
+    if threshold >= 100.0:
+        # Whole words only: "Bass" is not in "embassy", nor "NATO" in "senator".
+        for found in _occurrences(phrase, s.text):
+            return s.start + found[0], s.start + found[1]
         return None
-    return s.start + found.start, s.start + found.end
+    aligned = align(phrase, s.text, threshold=threshold)
+    return None if aligned is None else (s.start + aligned.start, s.start + aligned.end)
+
+
+def _occurrences(phrase: str, text: str) -> Iterator[tuple[int, int]]:
+    """Where ``phrase`` stands in ``text`` as whole words, case, quotes and dashes aside."""
+    norm_text, index = normalized(text)
+    norm_phrase, _ = normalized(phrase)
+    at = norm_text.find(norm_phrase)
+    while at >= 0:
+        end = at + len(norm_phrase)
+        before = at == 0 or not (norm_text[at - 1].isalnum() and norm_phrase[0].isalnum())
+        after = end == len(norm_text) or not (norm_text[end].isalnum() and norm_phrase[-1].isalnum())
+        if before and after:
+            yield index[at], index[end - 1] + 1
+        at = norm_text.find(norm_phrase, at + 1)
 
 
 def _joins(gap: str) -> bool:

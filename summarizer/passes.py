@@ -78,6 +78,8 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
     participants = []
     for p in people.participants:
         cited = [*doc.valid(p.evidence), *doc.naming(p.name)]
+        if not cited:
+            continue
         span = next((s for n in cited if (s := doc.name_span(n, p.name, p.title))), None)
         participants.append(
             out.Participant(
@@ -90,10 +92,14 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
             )
         )
     agenda_items = [
-        out.AgendaItem(topic=a.topic, **_evidence(doc.whole(doc.valid(a.evidence)[0]))) for a in agenda.agenda
+        out.AgendaItem(topic=a.topic, **_evidence(doc.whole(doc.valid(a.evidence)[0])))
+        for a in agenda.agenda
+        if doc.valid(a.evidence)
     ]
     commitments = []
     for c in pledges.commitments:
+        if not doc.valid(c.evidence):
+            continue
         span = doc.action_span(doc.valid(c.evidence)[0], c.action, CUES)
         cues = hedge_words(span.text)
         commitments.append(

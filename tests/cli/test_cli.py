@@ -67,10 +67,16 @@ def test_brief_json_through_a_stub_provider(stub: StubServer, monkeypatch: pytes
     jsonschema.validate(brief, json.loads(runner.invoke(app, ["schema"]).stdout))
     assert brief["meta"]["provider"] == "openai"
     assert brief["meta"]["model"] == "stub-model"
-    (request,) = stub.requests
-    assert request["body"]["model"] == "stub-model"
-    assert request["headers"]["authorization"] == "Bearer test-key-0123456789"
-    assert request["body"]["tools"][0]["function"]["name"] == "Brief"  # auto mode: tools for remote models
+    # One request per pass; auto mode: tools for remote models.
+    names = sorted(r["body"]["tools"][0]["function"]["name"] for r in stub.requests)
+    assert names == ["Agenda", "Overview", "Participants", "SomeCommitments"]
+    for request in stub.requests:
+        assert request["body"]["model"] == "stub-model"
+        assert request["headers"]["authorization"] == "Bearer test-key-0123456789"
+    # The passes share one prefix: the instructions, then the numbered document.
+    users = [r["body"]["messages"][-1]["content"] for r in stub.requests]
+    prefix = users[0].split("Task:")[0]
+    assert "[1] ISLAMABAD" in prefix and all(u.startswith(prefix) for u in users)
 
 
 def test_brief_markdown_to_a_file(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,7 +171,8 @@ def test_garbage_output_exits_5_after_retries(stub: StubServer, monkeypatch: pyt
     result = runner.invoke(app, ["brief", str(SEED), *_stub_args(stub), "-o", str(out)])
     assert result.exit_code == 5
     assert "still invalid after 2 attempts" in _error_line(result)
-    assert len(stub.requests) == 2  # the first try and max_retries=1 re-ask
+    # The passes go at once to a hosted provider; each makes the first try and max_retries=1 re-ask.
+    assert 2 <= len(stub.requests) <= 8
     assert not out.exists()
 
 
@@ -182,12 +189,12 @@ def test_long_document_is_briefed_in_parts_and_merged(
     )
     assert result.exit_code == 0, result.stderr
     brief = json.loads(result.stdout)
-    assert brief["meta"]["chunks"] == len(stub.requests) >= 3
+    assert brief["meta"]["chunks"] * 4 == len(stub.requests) >= 12  # four passes per part
     sent = [r["body"]["messages"][-1]["content"] for r in stub.requests]
     assert all(len(m) < len(text) / 2 for m in sent)
     assert [p["name"] for p in brief["participants"]] == ["John Bass", "Amna Baloch"]  # merged
     spans = [c["span"] for c in brief["commitments"]]
-    assert len({s["start"] for s in spans}) == len(spans) == len(stub.requests)  # one per part, none twice
+    assert len({s["start"] for s in spans}) == len(spans) >= 3  # one per seed, none twice
     for c in brief["commitments"]:
         assert text[c["span"]["start"] : c["span"]["end"]] == c["evidence"]
 

@@ -1,116 +1,597 @@
+"""The checks of one pass's answer against the numbered document, and how a request applies them."""
+
 from __future__ import annotations
 
-import copy
-from typing import Any
+from typing import TypeVar
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from summarizer.checks import canonical_affiliation, find_problems, hedge_words, is_reference_code
-from summarizer.prompts import load_prompt
-from summarizer.schemas import Brief
+from summarizer import checks
+from summarizer.checks import (
+    MAX_MESSAGES,
+    REASK_HEADER,
+    Problem,
+    Request,
+    canonical_affiliation,
+    find_problems,
+    firmness_of,
+    hedge_words,
+    is_reference_code,
+    normalize_affiliation,
+    restore_dropped,
+    same_person,
+)
+from summarizer.numbered import Numbered
+from summarizer.schemas.passes import (
+    Agenda,
+    Commitments,
+    Overview,
+    Participants,
+    Person,
+    Topic,
+    Undertaking,
+)
 from tests.conftest import SEED
-from tests.stub_server import STUB_BRIEF
 
 SOURCE = SEED.read_text(encoding="utf-8")
+DOC = Numbered(SOURCE)
+A = TypeVar("A", bound=BaseModel)
+BASS_TITLE = "Acting Under Secretary of State for Political Affairs"
 
 
-def _data(**changes: Any) -> dict[str, Any]:
-    data = copy.deepcopy(STUB_BRIEF)
-    data.update(changes)
-    return data
-
-
-def _validate(data: dict[str, Any], *, last: bool = False, repairs: list[str] | None = None) -> Brief:
-    context = {
-        "source": SOURCE,
-        "is_last_attempt": lambda: last,
-        "repairs": repairs if repairs is not None else [],
-    }
-    return Brief.model_validate(data, context=context)
-
-
-def _messages(data: dict[str, Any]) -> list[str]:
-    return [p.message for p in find_problems(Brief.model_validate(data), SOURCE)]
-
-
-def test_a_good_brief_passes_and_saved_briefs_are_not_checked() -> None:
-    assert _messages(_data()) == []
-    bad = _data()
-    bad["tone"] = {**bad["tone"], "evidence": "words that are nowhere"}
-    Brief.model_validate(bad)  # no source in the context: read back as it was written
-
-
-def test_unaligned_evidence_is_re_asked_naming_the_quote() -> None:
-    data = _data()
-    data["agenda_items"] = [
-        {"topic": "trade", "evidence": "a free trade agreement was signed", "summary": "x"}
-    ]
-    with pytest.raises(ValidationError) as err:
-        _validate(data)
-    assert (
-        'the evidence of agenda item "trade", "a free trade agreement was signed", is not in the document'
-        in str(err.value)
+def person(
+    name: str,
+    title: str = "",
+    side: str = "",
+    evidence: list[int] | None = None,
+    kind: str = "person",
+) -> Person:
+    return Person.model_validate(
+        {
+            "name": name,
+            "title": title,
+            "side": side,
+            "kind": kind,
+            "role": "participant",
+            "evidence": evidence or [1],
+        }
     )
 
 
-def test_title_in_name_is_stripped_without_a_reask() -> None:
-    data = _data()
-    data["participants"][1] = {
-        **data["participants"][1],
-        "name": "Foreign Secretary Amna Baloch",
-        "title": "",
-    }
-    assert _messages(data) == [
-        'participant "Foreign Secretary Amna Baloch": the name contains the title "Foreign Secretary";'
-        ' put it in "title" and write only the name'
+def pledge(actor: str, action: str, firmness: str = "firm", evidence: list[int] | None = None) -> Undertaking:
+    return Undertaking.model_validate(
+        {"actor": actor, "action": action, "firmness": firmness, "evidence": evidence or [1]}
+    )
+
+
+def bass(evidence: list[int] | None = None) -> Person:
+    return person("John Bass", BASS_TITLE, "United States", evidence or [2])
+
+
+def baloch(evidence: list[int] | None = None) -> Person:
+    return person("Amna Baloch", "Foreign Secretary", "Pakistan", evidence or [2, 7])
+
+
+def people(*items: Person) -> Participants:
+    return Participants(participants=list(items))
+
+
+def pledges(*items: Undertaking) -> Commitments:
+    return Commitments(commitments=list(items))
+
+
+def problems(answer: BaseModel, doc: Numbered = DOC) -> list[Problem]:
+    return list(find_problems(answer, doc))
+
+
+def messages(answer: BaseModel, doc: Numbered = DOC) -> list[str]:
+    return [p.message for p in problems(answer, doc)]
+
+
+def checked(request: Request, answer: A) -> A:
+    """``answer`` after ``request`` checked it: the fixes are made in place."""
+    assert request.check(answer) is answer
+    return answer
+
+
+def last_attempt(answer: A, doc: Numbered = DOC) -> tuple[A, list[str]]:
+    """The answer as the last attempt fixes it, and the repairs named."""
+    request = Request(doc)
+    return checked(request, answer), request.repairs
+
+
+def not_last(doc: Numbered = DOC) -> Request:
+    request = Request(doc)
+    request.last_attempt = lambda: False
+    return request
+
+
+# --- answers with nothing to fix -------------------------------------------------------------
+
+
+def test_sound_answers_have_no_problem() -> None:
+    assert messages(people(bass(), baloch(), person("Mohammad Ishaq Dar", evidence=[4]))) == []
+    assert (
+        messages(
+            pledges(
+                pledge(
+                    "Pakistan and the United States", "strengthen ties and enhance cooperation", "firm", [3]
+                ),
+                pledge("Washington", "explore various avenues of cooperation", "possible", [15]),
+                pledge("The US", "continue its support in counter-terrorism training", "expected", [20]),
+                pledge("Pakistan", "strengthen its military capabilities", "expected", [20]),
+            )
+        )
+        == []
+    )
+    assert messages(Agenda(agenda=[Topic(topic="trade", evidence=[3])])) == []
+    overview = Overview(tone="cooperative", headline="Talks", summary="They met.", evidence=[1])
+    assert messages(overview) == []
+
+
+# --- sentence numbers ----------------------------------------------------------------------
+
+
+def test_a_number_out_of_range_is_re_asked_naming_it_and_the_range() -> None:
+    answer = people(bass([2, 40]))
+    (problem,) = problems(answer)
+    assert not problem.minor
+    assert problem.message == (
+        'participant "John Bass" cites sentence 40, but the sentences are numbered 1 to 22:'
+        " cite the sentences that show it"
+    )
+    fixed, repairs = last_attempt(answer)
+    assert fixed.participants[0].evidence == [2]
+    assert repairs == [problem.message]
+
+
+def test_an_item_with_no_number_in_range_is_re_cited_or_dropped_on_the_last_attempt() -> None:
+    answer = Agenda(
+        agenda=[
+            Topic(topic="trade", evidence=[3]),
+            Topic(topic="energy", evidence=[0, 99]),
+            Topic(topic="fishing quotas", evidence=[40]),
+        ]
+    )
+    serious = [p for p in problems(answer) if not p.minor]
+    assert len(serious) == 2
+    assert "cites sentence 0, 99" in serious[0].message and "1 to 22" in serious[0].message
+    fixed, _ = last_attempt(answer)
+    # "energy" is in sentence 3, so the library cites it; "fishing quotas" is nowhere: no evidence, left out.
+    assert [(a.topic, a.evidence) for a in fixed.agenda] == [
+        ("trade", [3]),
+        ("energy", [3]),
+        ("fishing quotas", []),
     ]
-    repairs: list[str] = []
-    brief = _validate(data, repairs=repairs)  # minor: fixed at once, no re-ask
-    assert (brief.participants[1].name, brief.participants[1].title) == ("Amna Baloch", "Foreign Secretary")
-    assert len(repairs) == 1 and "Foreign Secretary" in repairs[0]
+
+
+def test_the_overview_out_of_range_falls_back_to_sentence_1() -> None:
+    doc = Numbered("The ministers met in Lima. They discussed fishing rights. Port fees came up too.")
+    answer = Overview(tone="neutral", headline="Talks in Lima", summary="They met.", evidence=[9])
+    (problem,) = problems(answer, doc)
+    assert not problem.minor
+    assert "the overview cites sentence 9" in problem.message and "1 to 3" in problem.message
+    fixed, _ = last_attempt(answer, doc)
+    assert fixed.evidence == [1]
+
+
+# --- participants --------------------------------------------------------------------------
+
+
+def test_a_participant_named_in_one_sentence_they_did_not_cite_is_re_cited() -> None:
+    answer = people(person("Mohammad Ishaq Dar", "", "Pakistan", [1]))
+    (problem,) = problems(answer)
+    assert problem.minor
+    assert problem.message == 'participant "Mohammad Ishaq Dar" is named in sentence 4: cited it'
+    fixed, repairs = last_attempt(answer)
+    assert fixed.participants[0].evidence == [4]
+    assert repairs == [problem.message]
+
+
+def test_a_participant_named_in_several_sentences_they_did_not_cite_is_re_cited() -> None:
+    answer = people(baloch([1]))
+    (problem,) = problems(answer)
+    assert problem.minor and "named in sentences 2, 7" in problem.message
+    fixed, _ = last_attempt(answer)
+    assert fixed.participants[0].evidence == [2, 7]
+
+
+def test_a_participant_named_nowhere_is_re_asked_then_dropped() -> None:
+    answer = people(bass(), person("Amina Balochistani", "", "Pakistan", [2]))
+    (problem,) = problems(answer)
+    assert not problem.minor
+    assert problem.message == (
+        'participant "Amina Balochistani" is not named in the document: write the name as the document does'
+    )
+    with pytest.raises(ValueError):
+        not_last().check(answer.model_copy(deep=True))
+    fixed, repairs = last_attempt(answer)
+    assert [p.name for p in fixed.participants] == ["John Bass"]
+    assert repairs == [problem.message]
+
+
+def test_a_title_inside_the_name_is_moved_out() -> None:
+    answer = people(person("Under Secretary John Bass", BASS_TITLE, "United States", [12]))
+    (problem,) = problems(answer)
+    assert problem.minor
+    assert 'the title "Under Secretary" moved out of the name' in problem.message
+    fixed, _ = last_attempt(answer)
+    assert (fixed.participants[0].name, fixed.participants[0].title) == ("John Bass", BASS_TITLE)
+
+
+def test_a_title_inside_the_name_becomes_the_title_when_none_is_given() -> None:
+    answer = people(person("Foreign Secretary Amna Baloch", "", "Pakistan", [2]))
+    (problem,) = problems(answer)
+    assert problem.minor
+    fixed, _ = last_attempt(answer)
+    assert (fixed.participants[0].name, fixed.participants[0].title) == ("Amna Baloch", "Foreign Secretary")
 
 
 @pytest.mark.parametrize(
-    ("name", "title"),
-    [("Foreign Secretary", "Foreign Secretary"), ("Vice President", ""), ("top U.S. official", "")],
+    ("name", "title"), [("Foreign Secretary", "Foreign Secretary"), ("Under Secretary", "")]
 )
-def test_a_person_named_only_by_title_is_left_alone(name: str, title: str) -> None:
-    data = _data()
-    data["participants"][1] = {**data["participants"][1], "name": name, "title": title}
-    assert not [m for m in _messages(data) if "contains the title" in m]
-    assert _validate(data, last=True).participants[1].name == name
+def test_a_person_named_only_by_title_keeps_the_name(name: str, title: str) -> None:
+    answer = people(person(name, title, "", [9]))
+    assert not any("moved out of the name" in m for m in messages(answer))
+    fixed, _ = last_attempt(answer)
+    assert fixed.participants[0].name == name
 
 
-def test_an_honorific_with_a_dot_is_stripped_and_the_title_kept() -> None:
-    data = _data()
-    data["participants"][0] = {**data["participants"][0], "name": "Mr. John Bass"}
-    brief = _validate(data, last=True)
-    title = data["participants"][0]["title"]
-    assert (brief.participants[0].name, brief.participants[0].title) == ("John Bass", title)
-
-
-def test_name_must_be_in_the_source() -> None:
-    data = _data()
-    data["participants"][1] = {**data["participants"][1], "name": "Amina Balochistani"}
-    assert any("is not named in the document" in m for m in _messages(data))
-
-
-def test_duplicates_by_surname_and_title_are_merged() -> None:
-    data = _data()
-    data["participants"].append(
-        {**data["participants"][1], "name": "Baloch", "role": None, "affiliation": ""}
+def test_a_title_holding_of_is_moved_out_whole() -> None:
+    doc = Numbered("Secretary of State Antony Blinken met Foreign Minister Wang Yi in Beijing.")
+    fixed, _ = last_attempt(people(person("Secretary of State Antony Blinken", "", "", [1])), doc)
+    assert (fixed.participants[0].name, fixed.participants[0].title) == (
+        "Antony Blinken",
+        "Secretary of State",
     )
-    assert _messages(data) == ['participants "Amna Baloch" and "Baloch" are the same person: list them once']
-    brief = _validate(data, last=True)
-    assert [p.name for p in brief.participants] == ["John Bass", "Amna Baloch"]
-    assert brief.participants[1].affiliation == "Pakistan"
 
 
-def test_different_people_with_one_surname_are_kept() -> None:
-    data = _data()
-    data["participants"].append({**data["participants"][1], "name": "Sara Baloch", "title": "Ambassador"})
-    assert not any("same person" in m for m in _messages(data))
+def test_a_title_not_written_beside_the_name_is_cleared() -> None:
+    answer = people(person("Amna Baloch", "Ambassador", "Pakistan", [2]))
+    (problem,) = problems(answer)
+    assert problem.minor
+    assert problem.message == (
+        'participant "Amna Baloch": the title "Ambassador" is not written beside the name: cleared'
+    )
+    fixed, _ = last_attempt(answer)
+    assert fixed.participants[0].title == ""
+    assert messages(people(baloch())) == []  # "Foreign Secretary" is written there: kept
+
+
+def test_one_person_listed_twice_is_merged() -> None:
+    answer = people(baloch([2]), person("Baloch", "", "", [7]), bass())
+    (problem,) = problems(answer)
+    assert problem.minor
+    assert problem.message == 'participants "Amna Baloch" and "Baloch" are one: merged'
+    fixed, _ = last_attempt(answer)
+    assert [p.name for p in fixed.participants] == ["Amna Baloch", "John Bass"]
+    merged = fixed.participants[0]
+    assert (merged.title, merged.side, merged.evidence) == ("Foreign Secretary", "Pakistan", [2, 7])
+
+
+def test_the_longer_name_is_kept_and_the_missing_fields_filled_when_merging() -> None:
+    answer = people(
+        person("Baloch", "", "", [7]), person("Amna Baloch", "Foreign Secretary", "Pakistan", [2])
+    )
+    fixed, _ = last_attempt(answer)
+    (merged,) = fixed.participants
+    assert (merged.name, merged.title, merged.side) == ("Amna Baloch", "Foreign Secretary", "Pakistan")
+    assert merged.evidence == [7, 2]
+
+
+def test_a_body_represented_by_a_listed_person_is_left_out() -> None:
+    answer = people(
+        person("Amna Baloch", "Foreign Secretary", "Pakistani", [2]),
+        person("Pakistan", "", "", [1], kind="body"),
+        person("United States", "", "", [1], kind="body"),
+    )
+    (problem,) = problems(answer)
+    assert problem.minor
+    assert problem.message == 'participant "Pakistan" is represented by a person listed: left out'
+    fixed, _ = last_attempt(answer)
+    assert [p.name for p in fixed.participants] == ["Amna Baloch", "United States"]
+
+
+def test_a_reference_code_is_left_out() -> None:
+    doc = Numbered("Cable US/MC/34 records the talks. Amna Baloch met John Bass.")
+    answer = people(person("US/MC/34", "", "", [1], kind="body"), person("Amna Baloch", "", "", [2]))
+    (problem,) = problems(answer, doc)
+    assert problem.minor
+    assert problem.message == 'participant "US/MC/34" is a reference code, not a person or body: left out'
+    fixed, _ = last_attempt(answer, doc)
+    assert [p.name for p in fixed.participants] == ["Amna Baloch"]
+
+
+# --- commitments ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "evidence", "written", "level", "cue"),
+    [
+        ("continue its support in counter-terrorism training", 20, "firm", "expected", "expected to"),
+        ("explore various avenues of cooperation", 15, "firm", "possible", "may explore"),
+        ("strengthen ties and enhance cooperation", 3, "possible", "firm", "agreed"),
+    ],
+)
+def test_firmness_is_set_from_the_cue_words_of_the_stating_sentence(
+    action: str, evidence: int, written: str, level: str, cue: str
+) -> None:
+    answer = pledges(pledge("both sides", action, written, [evidence]))
+    (problem,) = problems(answer)
+    assert problem.minor
+    assert problem.message == f'commitment "{action}": the document says "{cue}", so it is {level}'
+    fixed, _ = last_attempt(answer)
+    assert fixed.commitments[0].firmness == level
+
+
+def test_firmness_cues_in_a_small_document() -> None:
+    doc = Numbered(
+        "Chile and Peru met in Lima. Chile may fund a port study. Peru is expected to host the next round."
+        " The two sides agreed to meet again."
+    )
+    answer = pledges(
+        pledge("Chile", "fund a port study", "firm", [2]),
+        pledge("Peru", "host the next round", "firm", [3]),
+        pledge("Chile and Peru", "meet again", "possible", [4]),
+    )
+    assert all(p.minor for p in problems(answer, doc))
+    fixed, _ = last_attempt(answer, doc)
+    assert [c.firmness for c in fixed.commitments] == ["possible", "expected", "firm"]
+
+
+def test_a_modal_before_an_action_that_starts_with_a_cue_word_sets_the_firmness() -> None:
+    doc = Numbered("France and Chile met in Paris. France may commit funds to the port study.")
+    answer = pledges(pledge("France", "commit funds to the port study", "possible", [2]))
+    assert messages(answer, doc) == []
+
+
+def test_a_commitment_no_sentence_states_as_an_undertaking_is_left_out() -> None:
+    answer = pledges(
+        pledge("Pakistan", "launch a satellite to Mars next year", "firm", [3]),
+        # Sentence 11 holds the words, but not as an undertaking: no cue word.
+        pledge("Pakistan", "need for investment in infrastructure and renewable energy", "firm", [11]),
+    )
+    found = problems(answer)
+    assert [p.minor for p in found] == [True, True]
+    assert found[0].message == (
+        'commitment "launch a satellite to Mars next year": no sentence states it as an undertaking: left out'
+    )
+    fixed, _ = last_attempt(answer)
+    assert fixed.commitments == []
+
+
+def test_a_commitment_cited_at_the_wrong_sentence_is_re_cited() -> None:
+    action = "continue its support in counter-terrorism training"
+    for cited in ([1], [3, 20]):
+        answer = pledges(pledge("The US", action, "expected", cited))
+        (problem,) = problems(answer)
+        assert problem.minor
+        assert problem.message == f'commitment "{action}" is stated in sentence 20: cited it'
+        fixed, _ = last_attempt(answer)
+        assert fixed.commitments[0].evidence == [20]
+
+
+def test_a_mirrored_commitment_is_left_out() -> None:
+    action = "strengthen ties and enhance cooperation"
+    answer = pledges(pledge("Pakistan", action, "firm", [3]), pledge("United States", action, "firm", [3]))
+    (problem,) = problems(answer)
+    assert problem.minor
+    assert problem.message == f'commitment "{action}" of United States is listed under Pakistan too: left out'
+    fixed, _ = last_attempt(answer)
+    assert [c.actor for c in fixed.commitments] == ["Pakistan"]
+
+
+def test_a_commitment_listed_twice_is_left_out_once() -> None:
+    action = "strengthen ties and enhance cooperation"
+    answer = pledges(pledge("Pakistan", action, "firm", [3]), pledge("Pakistan", action, "firm", [3]))
+    (problem,) = problems(answer)
+    assert problem.minor and "listed twice" in problem.message
+    fixed, _ = last_attempt(answer)
+    assert len(fixed.commitments) == 1
+
+
+def test_two_actors_undertaking_different_things_in_one_sentence_are_both_kept() -> None:
+    answer = pledges(
+        pledge("The US", "continue its support in counter-terrorism training", "expected", [20]),
+        pledge("Pakistan", "strengthen its military capabilities", "expected", [20]),
+    )
+    assert messages(answer) == []
+
+
+def test_an_actor_not_named_in_the_document_is_re_asked() -> None:
+    for actor in ("NATO", "Pakistan and NATO"):
+        answer = pledges(pledge(actor, "strengthen ties and enhance cooperation", "firm", [3]))
+        (problem,) = problems(answer)
+        assert not problem.minor and problem.fix is None
+        assert problem.message.startswith(
+            f'commitment "strengthen ties and enhance cooperation": the actor "{actor}" is not a party'
+            " named in the document"
+        )
+
+
+@pytest.mark.parametrize(
+    "actor",
+    ["both sides", "Pakistan and the United States", "U.S.", "American", "Washington", "Amna Baloch"],
+)
+def test_actors_the_document_names_are_accepted(actor: str) -> None:
+    answer = pledges(pledge(actor, "strengthen ties and enhance cooperation", "firm", [3]))
+    assert messages(answer) == []
+
+
+def test_an_actor_found_only_inside_another_word_is_not_named() -> None:
+    doc = Numbered("The senator agreed to fund the school.")
+    answer = pledges(pledge("NATO", "fund the school", "firm", [1]))
+    assert any('the actor "NATO" is not a party' in m for m in messages(answer, doc))
+
+
+# --- agenda --------------------------------------------------------------------------------
+
+
+def test_an_agenda_restatement_is_dropped() -> None:
+    doc = Numbered("The ministers met in Lima. They discussed fishing rights. Port fees came up too.")
+    answer = Agenda(
+        agenda=[
+            Topic(topic="fishing rights", evidence=[2]),
+            Topic(topic="port fees", evidence=[3]),
+            Topic(topic="fishing", evidence=[2]),
+        ]
+    )
+    (problem,) = problems(answer, doc)
+    assert problem.minor
+    assert problem.message == 'agenda item "fishing" restates "fishing rights": left out'
+    fixed, _ = last_attempt(answer, doc)
+    assert [a.topic for a in fixed.agenda] == ["fishing rights", "port fees"]
+
+
+def test_an_agenda_topic_is_re_cited_to_the_sentence_holding_it() -> None:
+    answer = Agenda(
+        agenda=[Topic(topic="counter-terrorism", evidence=[1]), Topic(topic="trade", evidence=[10])]
+    )
+    (problem,) = problems(answer)
+    assert problem.minor
+    assert problem.message == 'agenda item "counter-terrorism" is in sentence 3: cited it'
+    fixed, _ = last_attempt(answer)
+    assert [a.evidence for a in fixed.agenda] == [[3], [10]]  # sentence 10 holds "trade" too: kept
+
+
+def test_a_long_agenda_label_is_named_but_never_re_asked() -> None:
+    topic = "energy cooperation and many other things discussed"
+    answer = Agenda(agenda=[Topic(topic=topic, evidence=[3])])
+    (problem,) = problems(answer)
+    assert problem.minor and problem.fix is None and "is too long" in problem.message
+    not_last().check(answer)  # no ValueError
+    fixed, repairs = last_attempt(answer)
+    assert fixed.agenda[0].topic == topic and repairs == []
+
+
+# --- Request.check -------------------------------------------------------------------------
+
+
+def test_a_reask_starts_with_the_header_and_lists_the_problems() -> None:
+    answer = people(bass([2, 40]), person("Amina Balochistani", "", "", [2]))
+    request = not_last()
+    with pytest.raises(ValueError) as err:
+        request.check(answer)
+    text = str(err.value)
+    assert text.startswith(checks.REASK_HEADER + "\n")
+    lines = text.splitlines()[1:]
+    assert lines == [
+        '- participant "John Bass" cites sentence 40, but the sentences are numbered 1 to 22:'
+        " cite the sentences that show it",
+        '- participant "Amina Balochistani" is not named in the document:'
+        " write the name as the document does",
+    ]
+    assert request.repairs == []
+    assert [p.name for p in answer.participants] == ["John Bass", "Amina Balochistani"]  # nothing fixed
+    assert answer.participants[0].evidence == [2, 40]
+    assert len(request.earlier) == 1 and request.earlier[0] == answer
+
+
+def test_a_reask_names_at_most_max_messages_problems() -> None:
+    answer = people(*(person(f"Nobody{i} Smith", "", "", [1]) for i in range(MAX_MESSAGES + 2)))
+    with pytest.raises(ValueError) as err:
+        not_last().check(answer)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 1 + MAX_MESSAGES + 1
+    assert lines[-1] == "- and 2 more"
+
+
+def test_the_reask_reaches_the_model_through_validation() -> None:
+    data = {"participants": [person("Amina Balochistani", "", "", [2]).model_dump()]}
+    with pytest.raises(ValidationError) as err:
+        Participants.model_validate(data, context={"request": not_last()})
+    assert REASK_HEADER in str(err.value)
+    assert "input_value" not in str(err.value)  # the re-ask names the problem, not the whole answer
+    assert Participants.model_validate(data).participants[0].name == "Amina Balochistani"  # no request
+
+
+def test_minor_problems_alone_are_fixed_without_a_reask() -> None:
+    answer = people(person("Foreign Secretary Amna Baloch", "", "Pakistan", [1]))
+    request = not_last()
+    fixed = checked(request, answer)
+    assert (fixed.participants[0].name, fixed.participants[0].title) == ("Amna Baloch", "Foreign Secretary")
+    assert fixed.participants[0].evidence == [2, 7]
+    assert len(request.repairs) == 2 and request.earlier == []
+
+
+def test_the_last_attempt_fixes_and_names_each_repair_once() -> None:
+    def answer() -> Participants:
+        return people(bass([2, 40]), person("Amina Balochistani", "", "", [2]), baloch([1]))
+
+    request = Request(DOC)
+    fixed = checked(request, answer())
+    assert [p.name for p in fixed.participants] == ["John Bass", "Amna Baloch"]
+    assert fixed.participants[0].evidence == [2]
+    assert fixed.participants[1].evidence == [2, 7]
+    assert len(request.repairs) == 3
+    request.check(answer())  # instructor may validate one answer twice
+    assert len(request.repairs) == 3
+    assert len(set(request.repairs)) == len(request.repairs)
+
+
+def test_the_last_attempt_restores_what_a_reask_dropped_unless_it_adds_a_serious_problem() -> None:
+    dar = person("Deputy Prime Minister Mohammad Ishaq Dar", "", "Pakistan", [4])
+    ghost = person("Amina Balochistani", "", "Pakistan", [2])
+    request = not_last()
+    with pytest.raises(ValueError):
+        request.check(people(bass(), baloch(), dar, ghost))
+    request.last_attempt = lambda: True
+    fixed = checked(request, people(bass(), baloch()))
+    # Dar is back, with the last attempt's fixes; the person named nowhere stays out.
+    assert [(p.name, p.title) for p in fixed.participants] == [
+        ("John Bass", BASS_TITLE),
+        ("Amna Baloch", "Foreign Secretary"),
+        ("Mohammad Ishaq Dar", "Deputy Prime Minister"),
+    ]
+    assert request.repairs[0] == (
+        'participant "Deputy Prime Minister Mohammad Ishaq Dar" was dropped by a re-ask: restored'
+    )
+    assert not any("Amina" in r for r in request.repairs)
+
+
+def test_nothing_is_restored_before_the_last_attempt() -> None:
+    request = not_last()
+    request.earlier.append(people(bass(), baloch()))
+    fixed = checked(request, people(bass()))
+    assert [p.name for p in fixed.participants] == ["John Bass"]
+
+
+def test_restore_dropped_restores_commitments_but_not_an_unnamed_actor() -> None:
+    kept = pledge("both sides", "strengthen ties and enhance cooperation", "firm", [3])
+    lost = pledge("The US", "continue its support in counter-terrorism training", "expected", [20])
+    stranger = pledge("NATO", "explore various avenues of cooperation", "possible", [15])
+    answer = pledges(kept.model_copy())
+    restored = restore_dropped(answer, [pledges(kept, lost, stranger)], DOC)
+    assert restored == [
+        'commitment "continue its support in counter-terrorism training" was dropped by a re-ask: restored'
+    ]
+    assert [c.actor for c in answer.commitments] == ["both sides", "The US"]
+
+
+def test_a_restored_duplicate_is_still_listed_once() -> None:
+    kept = pledge("both sides", "strengthen ties and enhance cooperation", "firm", [3])
+    request = Request(DOC, earlier=[pledges(kept, kept.model_copy(update={"firmness": "expected"}))])
+    fixed = checked(request, pledges(kept.model_copy()))
+    assert [(c.actor, c.firmness) for c in fixed.commitments] == [("both sides", "firm")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="restore messages are added to repairs without the once-only guard the fixes have: checked"
+    " twice, the last attempt restores (and merges) the same item again and names it twice",
+)
+def test_a_restore_is_named_once_when_the_last_attempt_is_checked_twice() -> None:
+    dar = person("Deputy Prime Minister Mohammad Ishaq Dar", "", "Pakistan", [4])
+    request = Request(DOC, earlier=[people(bass(), baloch(), dar)])
+    answer = people(bass(), baloch())
+    request.check(answer)
+    first = list(request.repairs)
+    request.check(answer)  # instructor may validate one answer twice
+    assert request.repairs == first
+
+
+# --- helpers -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -121,23 +602,20 @@ def test_different_people_with_one_surname_are_kept() -> None:
         ("Washington", "United States"),
         ("American", "United States"),
         ("Pakistani", "Pakistan"),
+        ("Islamabad", "Pakistan"),
+        ("E.U.", "European Union"),
         ("Ministry of Fisheries", "Ministry of Fisheries"),
     ],
 )
-def test_affiliations_are_normalised_without_a_re_ask(written: str, canonical: str) -> None:
+def test_canonical_affiliation(written: str, canonical: str) -> None:
     assert canonical_affiliation(written) == canonical
-    data = _data()
-    data["participants"][0] = {**data["participants"][0], "affiliation": written}
-    assert _validate(data).participants[0].affiliation == canonical
 
 
-def test_actor_must_be_a_party_named_in_the_text() -> None:
-    data = _data()
-    data["commitments"][0] = {**data["commitments"][0], "actor": "NATO"}
-    assert any('the actor "NATO" is not a party named in the document' in m for m in _messages(data))
-    for actor in ("both sides", "Pakistan and the United States", "U.S.", "Amna Baloch"):
-        data["commitments"][0] = {**data["commitments"][0], "actor": actor}
-        assert not any("actor" in m for m in _messages(data)), actor
+@pytest.mark.parametrize(
+    ("written", "normal"), [("N/A", ""), ("unknown", ""), ("Not stated.", ""), ("US", "United States")]
+)
+def test_normalize_affiliation_empties_placeholders(written: str, normal: str) -> None:
+    assert normalize_affiliation(written) == normal
 
 
 @pytest.mark.parametrize(
@@ -147,6 +625,7 @@ def test_actor_must_be_a_party_named_in_the_text() -> None:
         ("Washington may explore various avenues", ["may", "explore"]),
         ("the talks held in May were expected to resume", ["expected to"]),
         ("France will likely fund a study", ["will likely"]),
+        ("Peru Will sign", ["will"]),
         ("ties between the two countries", []),
     ],
 )
@@ -154,212 +633,27 @@ def test_hedge_words(evidence: str, cues: list[str]) -> None:
     assert hedge_words(evidence) == cues
 
 
-def test_firmness_must_agree_with_the_modal_words() -> None:
-    data = _data()
-    data["commitments"][0] = {**data["commitments"][0], "firmness": "possible"}
-    assert _messages(data) == [
-        'commitment "strengthen ties and enhance cooperation": the evidence says "agreed",'
-        ' so its firmness is "firm", not "possible"'
-    ]
-    brief = _validate(data, last=True)
-    assert brief.commitments[0].firmness == "firm"
-    assert brief.commitments[0].hedge == "agreed"
+def test_firmness_of() -> None:
+    assert firmness_of(["agreed"]) == {"firm"}
+    assert firmness_of(["expected to"]) == {"expected"}
+    assert firmness_of(["may"]) == {"possible"}
+    assert firmness_of(["may", "agreed"]) == {"possible", "firm"}
+    assert firmness_of([]) == set()
 
 
-def test_hedge_field_records_the_cues_and_is_hidden_from_the_model() -> None:
-    assert _validate(_data()).commitments[0].hedge == "agreed"
-    assert "hedge" not in str(Brief.model_json_schema())
-
-
-def test_agenda_restatements_and_long_labels() -> None:
-    data = _data()
-    data["agenda_items"] = [
-        {"topic": "trade", "evidence": "including trade, energy", "summary": "x"},
-        {"topic": "trade", "evidence": "trade", "summary": "y"},
-        {
-            "topic": "energy cooperation and many other things discussed",
-            "evidence": "energy",
-            "summary": "z",
-        },
-    ]
-    messages = _messages(data)
-    assert 'agenda item "trade" restates "trade": list each subject once' in messages
-    assert any("is too long" in m for m in messages)
-    assert [a.topic for a in _validate(data, last=True).agenda_items] == [
-        "trade",
-        "energy cooperation and many other things discussed",
-    ]
-
-
-def test_the_reask_shows_the_passage_nearest_to_an_unfound_quote() -> None:
-    data = _data()
-    data["tone"] = {
-        **data["tone"],
-        "evidence": "a renewed push towards strengthening the bilateral relationship",
-    }
-    (message,) = _messages(data)
-    assert message.endswith(
-        'the nearest passage is "a renewed drive towards strengthening bilateral relations"'
-    )
-
-
-def test_a_long_label_alone_causes_no_reask() -> None:
-    data = _data()
-    data["agenda_items"][0] = {
-        **data["agenda_items"][0],
-        "topic": "trade and energy and everything else besides",
-    }
-    assert any("is too long" in m for m in _messages(data))
-    assert _validate(data).agenda_items[0].topic == "trade and energy and everything else besides"
-
-
-def test_placeholders_become_empty() -> None:
-    data = _data()
-    data["participants"][0] |= {"title": "unknown", "affiliation": "N/A", "role": "Not stated"}
-    p = _validate(data).participants[0]
-    assert (p.title, p.affiliation, p.role) == ("", "", None)
-
-
-def test_a_reference_code_is_not_a_participant() -> None:
-    data = _data()
-    data["participants"].append({**data["participants"][0], "name": "US/MC/34", "title": ""})
-    assert _messages(data) == [
-        'participant "US/MC/34" is a reference code, not a person or body: leave it out'
-    ]
-    assert [p.name for p in _validate(data, last=True).participants] == ["John Bass", "Amna Baloch"]
-    for name in ("G7", "G-20", "US/UK"):
+def test_is_reference_code() -> None:
+    for code in ("US/MC/34", "S/RES/2334", "5412"):
+        assert is_reference_code(code), code
+    for name in ("G7", "G-20", "US/UK", "Pakistan", "Amna Baloch", "NATO"):
         assert not is_reference_code(name), name
-    assert is_reference_code("S/RES/2334") and is_reference_code("5412")
 
 
-def test_a_title_the_document_never_gives_is_cleared_without_a_reask() -> None:
-    data = _data()
-    data["participants"][1] = {**data["participants"][1], "title": "Ambassador"}
-    assert _messages(data) == [
-        'participant "Amna Baloch": the title "Ambassador" is not in the document;'
-        ' leave "title" empty when the document gives none'
-    ]
-    repairs: list[str] = []
-    brief = _validate(data, repairs=repairs)  # minor: fixed at once, no re-ask
-    assert brief.participants[1].title == "" and len(repairs) == 1
-    assert _validate(_data()).participants[1].title == "Foreign Secretary"
-
-
-def test_one_undertaking_listed_under_two_actors_is_kept_once() -> None:
-    data = _data()
-    data["commitments"] = [
-        {**data["commitments"][0], "actor": "Pakistan"},
-        {**data["commitments"][0], "actor": "United States"},
-    ]
-    assert _messages(data) == [
-        'commitment "strengthen ties and enhance cooperation" is listed for both Pakistan and'
-        " United States with the same evidence: list it once, with the actor the evidence names"
-    ]
-    assert [c.actor for c in _validate(data, last=True).commitments] == ["Pakistan"]
-
-
-def test_a_reask_asks_to_keep_what_was_right() -> None:
-    data = _data()
-    data["participants"][1] = {**data["participants"][1], "name": "Amina Balochistani"}
-    with pytest.raises(ValidationError) as err:
-        _validate(data)
-    assert "Fix these problems and answer again, keeping every other item as it was:" in str(err.value)
-    assert "input_value" not in str(err.value)  # the re-ask names the problem, not the whole answer
-
-
-def test_an_item_copied_from_the_prompts_example_is_re_asked_then_dropped() -> None:
-    system = load_prompt("brief").render(document=SOURCE, fields="")[0]
-    assert system["role"] == "system"
-    data = _data()
-    data["commitments"] = [
-        data["commitments"][0],
-        {
-            **data["commitments"][0],
-            "action": "fund a port study",
-            "evidence": "France will likely fund a study of the Valparaiso port expansion",
-        },
-    ]
-    data["agenda_items"] = [{"topic": "ports", "evidence": "port investment", "summary": "x"}]
-    data["tone"] = {**data["tone"], "evidence": "the two sides may explore a research partnership"}
-    messages = [p.message for p in find_problems(Brief.model_validate(data), SOURCE, system["content"])]
-    # Two words are a common phrase, not a copy: only "not in the document".
-    assert messages[0].startswith(
-        'the evidence of agenda item "ports", "port investment", is not in the document'
-    )
-    assert (
-        'commitment "fund a port study" is copied from the example in the instructions, not taken'
-        " from this document: leave it out"
-    ) in messages
-    assert (
-        "tone is copied from the example in the instructions, not taken from this document:"
-        " quote this document" in messages
-    )
-    repairs: list[str] = []
-    context = {
-        "source": SOURCE,
-        "instructions": system["content"],
-        "is_last_attempt": lambda: True,
-        "repairs": repairs,
-    }
-    brief = Brief.model_validate(data, context=context)
-    assert [c.action for c in brief.commitments] == [data["commitments"][0]["action"]]
-    assert any("copied from the example" in r for r in repairs)
-
-
-def test_items_a_reask_dropped_are_restored_only_when_they_add_no_problem() -> None:
-    earlier = _data()
-    commitment = earlier["commitments"][0]
-    earlier["commitments"] += [
-        # Lost by the re-ask, and sound: comes back.
-        commitment
-        | {
-            "evidence": "both sides reaffirming their commitment to counter-terrorism cooperation",
-            "action": "cooperate against terrorism",
-        },
-        # An actor the document never names: stays out.
-        commitment | {"actor": "the European Union", "action": "fund trade"},
-        # The kept commitment again, reworded only in its firmness: a duplicate, stays out.
-        commitment | {"firmness": "expected"},
-    ]
-    earlier["participants"][1] |= {"name": "Foreign Secretary Amna Baloch", "title": ""}
-    earlier["participants"].append(
-        earlier["participants"][0] | {"name": "Deputy Prime Minister Mohammad Ishaq Dar", "title": ""}
-    )
-    repairs: list[str] = []
-    brief = Brief.model_validate(
-        _data(),
-        context={
-            "source": SOURCE,
-            "is_last_attempt": lambda: True,
-            "repairs": repairs,
-            "earlier": [Brief.model_validate(earlier)],
-        },
-    )
-    assert [c.action for c in brief.commitments] == [
-        "strengthen ties and enhance cooperation",
-        "cooperate against terrorism",
-    ]
-    # Restored items get the last attempt's fixes too: the title leaves the name.
-    assert [(p.name, p.title) for p in brief.participants][2] == (
-        "Mohammad Ishaq Dar",
-        "Deputy Prime Minister",
-    )
-    assert len(brief.participants) == 3  # "Foreign Secretary Amna Baloch" is Amna Baloch, kept
-    assert repairs[:2] == [
-        'participant "Deputy Prime Minister Mohammad Ishaq Dar" was dropped by a re-ask: restored',
-        'commitment "cooperate against terrorism" was dropped by a re-ask: restored',
-    ]
-
-
-def test_nothing_is_restored_before_the_last_attempt() -> None:
-    earlier = _data()
-    earlier["agenda_items"].append({"topic": "energy", "evidence": "trade, energy", "summary": "x"})
-    brief = Brief.model_validate(
-        _data(),
-        context={
-            "source": SOURCE,
-            "is_last_attempt": lambda: False,
-            "earlier": [Brief.model_validate(earlier)],
-        },
-    )
-    assert [a.topic for a in brief.agenda_items] == ["trade"]
+def test_same_person() -> None:
+    amna = person("Amna Baloch", "Foreign Secretary", "Pakistan")
+    assert same_person(amna, person("Baloch", "", ""))
+    assert same_person(amna, person("Foreign Secretary Amna Baloch", "", ""))
+    assert same_person(amna, person("Baloch", "Foreign Secretary", ""))
+    assert not same_person(amna, person("Sara Baloch", "Ambassador", ""))
+    assert not same_person(amna, person("Amna Baloch", "", "", kind="body"))
+    assert same_person(person("Pakistan", kind="body"), person("pakistan", kind="body"))
+    assert not same_person(person("Pakistan", kind="body"), person("United States", kind="body"))
