@@ -6,6 +6,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from summarizer import Brief, ProviderError, Settings, Summarizer, asummarize, summarize
+from summarizer.numbered import Numbered
 from tests.stub_server import StubServer
 
 
@@ -23,7 +24,8 @@ def test_swap_is_config_only_and_meta_is_filled(stub: StubServer, seed_text: str
     assert isinstance(brief, Brief)
     assert brief.meta is not None
     assert (brief.meta.provider, brief.meta.model) == ("openai", "stub-model")
-    assert (brief.meta.prompt_tokens, brief.meta.completion_tokens) == (100, 50)
+    # Four passes, each 100 prompt and 50 completion tokens at the stub.
+    assert (brief.meta.prompt_tokens, brief.meta.completion_tokens) == (400, 200)
     assert brief.meta.retries == 0 and brief.meta.cost_usd is None  # not in litellm's price table
     assert len(brief.meta.source_sha256) == 64
 
@@ -76,4 +78,7 @@ def test_template_syntax_in_a_document_reaches_the_provider_unchanged(
     ):
         stub.requests.clear()
         Summarizer(_settings(stub, cache=False)).summarize(doc)
-        assert doc.strip() in stub.requests[0]["body"]["messages"][-1]["content"]
+        assert all(Numbered(doc).rendered in r["body"]["messages"][-1]["content"] for r in stub.requests)
+        stub.behaviour.brief = {"decisions": []}
+        Summarizer(_settings(stub, cache=False)).summarize(doc, schema=Decisions)
+        assert doc.strip() in stub.requests[-1]["body"]["messages"][-1]["content"]

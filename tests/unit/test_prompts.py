@@ -4,24 +4,44 @@ from pathlib import Path
 
 import pytest
 
+from summarizer import passes
+from summarizer.checks import find_problems
 from summarizer.errors import ConfigError
+from summarizer.numbered import Numbered
 from summarizer.prompts import field_guide, load_prompt
 from summarizer.schemas import Brief
+from summarizer.schemas.passes import Commitments
 
 
-def test_builtin_prompt_renders_document_last_and_guide_in_system() -> None:
+def test_each_pass_shares_the_instructions_and_the_numbered_document() -> None:
     prompt = load_prompt("brief")
-    system, user = prompt.render(document="The talks were held in Oslo.", fields=field_guide(Brief))
-    assert system["role"] == "system" and user["role"] == "user"
-    assert "- participants (list of objects, at most 15)" in system["content"]
-    assert "The talks were held in Oslo." in user["content"]
-    assert "Oslo" not in system["content"]  # the system prompt is the same for every document
+    doc = Numbered("The talks were held in Oslo. Norway agreed to fund the study.")
+    sent = [passes.messages(prompt, p, doc) for p in passes.PASSES]
+    for (system, user), p in zip(sent, passes.PASSES, strict=True):
+        assert system["role"] == "system" and user["role"] == "user"
+        assert system == sent[0][0]  # the same for every pass and every document
+        assert "- participants (list of objects, at most 12)" in system["content"]
+        assert "Oslo" not in system["content"]
+        assert user["content"].startswith("Document:\n[1] The talks were held in Oslo.\n[2] Norway agreed")
+        assert f"Task: {p.name}." in user["content"]
+    # The document comes before the task: the passes share it as a prefix, for the prompt cache.
+    prefix = sent[0][1]["content"].split("Task:")[0]
+    assert all(user["content"].startswith(prefix) for _, user in sent)
+    assert "Sentences 2 have words of undertaking" in sent[2][1]["content"]
     assert len(prompt.sha256) == 64
+
+
+def test_a_custom_schema_gets_the_extract_prompt_with_its_field_guide() -> None:
+    system, user = load_prompt("extract").render(
+        document="The talks were held in Oslo.", fields=field_guide(Brief)
+    )
+    assert "- participants (list of objects, at most 15)" in system["content"]
+    assert "The talks were held in Oslo." in user["content"] and "Oslo" not in system["content"]
 
 
 def test_missing_variable_is_named() -> None:
     with pytest.raises(ConfigError, match="'document' is undefined"):
-        load_prompt("brief").render(fields="")
+        load_prompt("extract").render(fields="")
 
 
 def test_user_prompt_dir_takes_precedence_and_changes_the_hash(tmp_path: Path) -> None:
@@ -54,10 +74,15 @@ def test_field_guide_marks_enums_and_nullables() -> None:
     assert "meta" not in guide
 
 
-def test_builtin_example_is_a_valid_brief_grounded_in_its_document() -> None:
+def test_builtin_examples_are_valid_answers_citing_their_document() -> None:
     source = load_prompt("brief").sources["system"]
-    document = source.split('Example document:\n"""\n', 1)[1].split('\n"""', 1)[0]
-    example = Brief.model_validate_json(source.split("Example answer:\n", 1)[1])
-    items = [*example.participants, *example.agenda_items, *example.commitments, example.tone]
-    assert all(item.evidence in document for item in items)
-    assert {c.firmness for c in example.commitments} == {"firm", "expected", "possible"}
+    document = source.split("Example document:\n", 1)[1].split("\n\n", 1)[0]
+    example = Numbered("\n".join(line.split("] ", 1)[1] for line in document.splitlines()))
+    answers = dict(
+        line.split(": ", 1) for line in source.split("Answers for the example:\n", 1)[1].splitlines() if line
+    )
+    for p in passes.PASSES:
+        answer = p.model.model_validate_json(answers[p.name])
+        assert not [x for x in find_problems(answer, example) if not x.minor], p.name
+    commitments = Commitments.model_validate_json(answers["commitments"]).commitments
+    assert {c.firmness for c in commitments} == {"firm", "expected", "possible"}

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from summarizer.errors import ConfigError
 from summarizer.schemas import TONE_MAP, Brief, get_schema, output_json_schema, schema_version
 from summarizer.schemas.brief import ToneLabel
+from summarizer.schemas.passes import Agenda, Commitments, Overview, Participants, SomeCommitments
 
 
 def _walk(node: Any) -> list[dict[str, Any]]:
@@ -23,15 +24,30 @@ def _walk(node: Any) -> list[dict[str, Any]]:
     return found
 
 
-def test_every_list_the_model_writes_is_bounded() -> None:
-    arrays = [n for n in _walk(Brief.model_json_schema()) if n.get("type") == "array"]
-    assert arrays, "the brief has lists"
+ANSWERS = [Participants, Agenda, Commitments, SomeCommitments, Overview]
+"""What the model writes: the passes of a brief."""
+
+
+@pytest.mark.parametrize("model", ANSWERS)
+def test_every_list_the_model_writes_is_bounded(model: type[BaseModel]) -> None:
+    arrays = [n for n in _walk(model.model_json_schema()) if n.get("type") == "array"]
+    assert arrays, "every pass has lists"
     assert all("maxItems" in a for a in arrays)
 
 
-def test_every_string_the_model_writes_is_bounded() -> None:
-    strings = [n for n in _walk(Brief.model_json_schema()) if n.get("type") == "string" and "enum" not in n]
+@pytest.mark.parametrize("model", ANSWERS)
+def test_every_string_the_model_writes_is_bounded(model: type[BaseModel]) -> None:
+    strings = [n for n in _walk(model.model_json_schema()) if n.get("type") == "string" and "enum" not in n]
     assert strings and all("maxLength" in s for s in strings)
+
+
+@pytest.mark.parametrize("model", ANSWERS)
+def test_the_model_cites_sentence_numbers_last(model: type[BaseModel]) -> None:
+    schema = model.model_json_schema()
+    items = [d for d in schema.get("$defs", {}).values()] or [schema]
+    for item in items:
+        assert list(item["properties"])[-1] == "evidence"
+        assert item["properties"]["evidence"]["items"] == {"type": "integer"}
 
 
 def test_meta_is_hidden_from_the_model_but_in_the_output_schema() -> None:
@@ -81,7 +97,7 @@ class CustomNote(BaseModel):
 def test_custom_schema_by_import_path() -> None:
     assert get_schema("tests.unit.test_schema:CustomNote") is CustomNote
     assert schema_version(CustomNote) == "custom"
-    assert schema_version(Brief) == "brief/2"
+    assert schema_version(Brief) == "brief/3"
 
 
 @pytest.mark.parametrize("name", ["nope", "tests.unit.test_schema:Missing", "json:dumps"])
