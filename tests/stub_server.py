@@ -128,6 +128,7 @@ class Behaviour:
     fail_when: str | None = None  # answer 500 to requests whose messages contain this text
     brief: dict[str, Any] = field(default_factory=lambda: dict(STUB_BRIEF))  # for schemas not a pass
     passes: dict[str, dict[str, Any]] = field(default_factory=lambda: copy.deepcopy(STUB_PASSES))
+    pass_answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per pass, before ``passes``
     answers: list[dict[str, Any]] = field(default_factory=list)  # given in order before ``brief``
     # marker -> failures for the requests that contain it: an HTTP status, "garbage", "cut_off"
     # (half an answer, finish_reason "length") or "timeout"
@@ -227,7 +228,8 @@ def _answer(b: Behaviour, body: dict[str, Any]) -> dict[str, Any]:
         return b.brief
     user = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
     sentences = dict(re.findall(r"^\[(\d+)\] (.*)$", user, re.MULTILINE))
-    answer = copy.deepcopy(b.passes[name])
+    queued = b.pass_answers.get(name)
+    answer = copy.deepcopy(queued.pop(0) if queued else b.passes[name])
 
     def cite(item: dict[str, Any]) -> bool:
         phrase = item["evidence"]

@@ -1,4 +1,5 @@
-"""Validation re-asks and grounding against an OpenAI-compatible stub on loopback."""
+"""The checks of each pass, their re-asks and the library's fixes, against an OpenAI-compatible
+stub on loopback."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from pydantic import BaseModel
 
 from summarizer import InputError, OutputValidationError, Settings, Summarizer
-from tests.stub_server import STUB_BRIEF, StubServer
+from summarizer.schemas.brief import AgendaItem
+from tests.stub_server import STUB_PASSES, StubServer
 
 
 def _settings(stub: StubServer, **extra: object) -> Settings:
@@ -22,70 +24,103 @@ def stub_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STUB_KEY", "stub-key-0123456789")
 
 
-def _flawed() -> dict[str, Any]:
-    data = copy.deepcopy(STUB_BRIEF)
-    data["participants"][1] |= {"name": "Foreign Secretary Amna Baloch", "title": ""}
-    data["commitments"][0] |= {"firmness": "possible"}
-    data["agenda_items"][0] |= {"evidence": "a free trade agreement was signed"}
-    return data
+DAR = {
+    "name": "Mohammad Ishaq Dar",
+    "title": "Deputy Prime Minister and Foreign Minister",
+    "side": "Pakistan",
+    "kind": "person",
+    "role": "host",
+    "evidence": [4],
+}
 
 
-def test_reask_names_each_problem_and_the_fixed_answer_is_kept(stub: StubServer, seed_text: str) -> None:
-    stub.behaviour.answers = [_flawed()]
+def _people(*extra: dict[str, Any], baloch: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer = copy.deepcopy(STUB_PASSES["participants"])
+    answer["participants"][1] |= baloch or {}
+    answer["participants"] += extra
+    return answer
+
+
+def _reasks(stub: StubServer) -> list[str]:
+    """The re-ask messages the stub received."""
+    return [
+        r["body"]["messages"][-1]["content"]
+        for r in stub.requests
+        if r["body"]["messages"][-1]["content"].startswith("Recall the function")
+        or "Fix these problems" in json.dumps(r["body"]["messages"][-1])
+    ]
+
+
+def test_a_reask_names_each_problem_and_the_fixed_answer_is_kept(stub: StubServer, seed_text: str) -> None:
+    invented = DAR | {"name": "Ishaq Khan"}
+    stray = DAR | {"evidence": [99]}
+    stub.behaviour.pass_answers = {"participants": [_people(invented, stray)]}
     brief = Summarizer(_settings(stub)).summarize(seed_text)
-    assert len(stub.requests) == 2
-    reask = json.dumps(stub.requests[1]["body"]["messages"][-1])
-    assert '\\"a free trade agreement was signed\\", is not in the document' in reask
-    assert 'contains the title \\"Foreign Secretary\\"' in reask
-    assert 'so its firmness is \\"firm\\", not \\"possible\\"' in reask
-    assert brief.meta.retries == 1 and brief.meta.repairs == []
-    assert brief.meta.grounding == 1.0
+    assert len(stub.requests) == 5  # four passes, one re-asked once
+    (reask,) = _reasks(stub)
+    assert 'participant \\"Ishaq Khan\\" is not named in the document' in json.dumps(reask)
+    assert "cites sentence 99, but the sentences are numbered 1 to 22" in reask
+    assert [p.name for p in brief.participants] == ["John Bass", "Amna Baloch"]
+    assert brief.meta.retries == 1 and brief.meta.grounding == 1.0
 
 
 def test_after_the_last_reask_the_library_fixes_what_it_can(stub: StubServer, seed_text: str) -> None:
-    stub.behaviour.brief = _flawed()
+    stub.behaviour.passes["participants"] = _people(
+        DAR | {"name": "Ishaq Khan"}, baloch={"name": "Foreign Secretary Amna Baloch", "title": ""}
+    )
+    stub.behaviour.passes["commitments"]["commitments"][0]["firmness"] = "possible"
     brief = Summarizer(_settings(stub, max_retries=1)).summarize(seed_text)
-    assert len(stub.requests) == 2
-    assert (brief.participants[1].name, brief.participants[1].title) == ("Amna Baloch", "Foreign Secretary")
+    assert len(stub.requests) == 5
+    assert [(p.name, p.title) for p in brief.participants] == [
+        ("John Bass", "Acting Under Secretary of State for Political Affairs"),
+        ("Amna Baloch", "Foreign Secretary"),
+    ]
+    assert brief.participants[1].evidence == "Foreign Secretary Amna Baloch"
     assert brief.commitments[0].firmness == "firm" and brief.commitments[0].hedge == "agreed"
-    assert brief.agenda_items[0].grounded is False and brief.agenda_items[0].span is None
-    assert brief.meta.retries == 1 and len(brief.meta.repairs) == 2
-    assert brief.meta.grounding == 0.8 and brief.meta.dropped == 0
+    repairs = brief.meta.repairs
+    assert any('participants: participant "Ishaq Khan" is not named in the document' in r for r in repairs)
+    assert any('the title "Foreign Secretary" moved out of the name' in r for r in repairs)
+    assert any('the document says "agreed", so it is firm' in r for r in repairs)
+    assert brief.meta.retries == 1 and brief.meta.grounding == 1.0
 
 
 def test_items_a_reask_drops_come_back_when_they_add_no_problem(stub: StubServer, seed_text: str) -> None:
-    first = _flawed()
-    dar = {
-        "evidence": "Foreign Minister Mohammad Ishaq Dar",
-        "name": "Mohammad Ishaq Dar",
-        "title": "Deputy Prime Minister and Foreign Minister",
-        "affiliation": "Pakistan",
-        "kind": "person",
-        "role": None,
-    }
-    invented = dar | {"evidence": "Dar chaired the talks", "name": "Ishaq Khan"}
-    first["participants"] += [dar, invented]
-    first["agenda_items"].append({"topic": "energy", "evidence": "trade, energy", "summary": "Energy."})
-    # The re-ask's answer fixes the flaws but drops Dar and the energy item.
-    stub.behaviour.answers = [first]
+    # The first answer lists Dar and an invented person; the re-ask's answer drops both.
+    stub.behaviour.pass_answers = {"participants": [_people(DAR, DAR | {"name": "Ishaq Khan"})]}
     brief = Summarizer(_settings(stub)).summarize(seed_text)
-    assert len(stub.requests) == 2
+    assert len(stub.requests) == 5
     assert [p.name for p in brief.participants] == ["John Bass", "Amna Baloch", "Mohammad Ishaq Dar"]
-    assert [a.topic for a in brief.agenda_items] == ["trade", "energy"]
-    assert brief.meta.repairs == [
-        'participant "Mohammad Ishaq Dar" was dropped by a re-ask: restored',
-        'agenda item "energy" was dropped by a re-ask: restored',
+    assert (
+        'participants: participant "Mohammad Ishaq Dar" was dropped by a re-ask: restored'
+        in brief.meta.repairs
+    )
+    assert brief.participants[2].evidence == "Deputy Prime Minister and Foreign Minister Mohammad Ishaq Dar"
+
+
+class Topics(BaseModel):
+    topics: list[AgendaItem]
+
+
+def test_strict_grounding_drops_the_quotes_of_a_custom_schema_that_are_not_found(
+    stub: StubServer, seed_text: str
+) -> None:
+    quotes = [
+        {"topic": "ties", "evidence": "both sides agreed"},
+        {"topic": "trade", "evidence": "a deal was signed"},
     ]
-    # Not put back: the invented name and quote, the flawed items the re-ask fixed (duplicates now).
-    assert len(brief.commitments) == 1 and brief.meta.grounding == 1.0
-
-
-def test_strict_grounding_drops_what_stays_unfound(stub: StubServer, seed_text: str) -> None:
-    stub.behaviour.brief = _flawed()
-    brief = Summarizer(_settings(stub, max_retries=0, strict_grounding=True)).summarize(seed_text)
-    assert len(stub.requests) == 1
-    assert brief.agenda_items == []
-    assert brief.meta.dropped == 1 and brief.meta.grounding == 0.8
+    stub.behaviour.brief = {"topics": quotes}
+    kept = Summarizer(_settings(stub, cache=False)).summarize(seed_text, schema=Topics)
+    assert [(t.evidence, t.grounded) for t in kept.topics] == [
+        ("both sides agreed", True),
+        ("a deal was signed", False),
+    ]
+    assert kept.topics[0].span is not None and seed_text[kept.topics[0].span.start :].startswith(
+        "both sides agreed"
+    )
+    dropped = Summarizer(_settings(stub, cache=False, strict_grounding=True)).summarize(
+        seed_text, schema=Topics
+    )
+    assert [t.evidence for t in dropped.topics] == ["both sides agreed"]
 
 
 class Note(BaseModel):
@@ -102,21 +137,20 @@ def test_a_custom_schema_cannot_be_merged_so_a_long_document_is_refused(stub: St
 
 
 def test_a_part_cut_off_at_max_tokens_is_briefed_in_smaller_parts(stub: StubServer, seed_text: str) -> None:
-    stub.behaviour.faults = {"Islamabad": ["cut_off"]}  # the first request: the whole seed
+    stub.behaviour.faults = {"Islamabad": ["cut_off"]}  # one pass of the whole seed
     brief = Summarizer(_settings(stub, max_retries=0)).summarize(seed_text)
-    documents = [json.dumps(r["body"]["messages"]) for r in stub.requests]
-    assert len(documents) == 1 + brief.meta.chunks and brief.meta.chunks in (2, 3)
-    assert all(len(d) < len(documents[0]) for d in documents[1:])
+    documents = [r["body"]["messages"][-1]["content"] for r in stub.requests]
+    assert len(documents) == 4 + 4 * brief.meta.chunks and brief.meta.chunks in (2, 3)
+    assert all(len(d) < len(documents[0]) for d in documents[4:])
     assert brief.meta.repairs[0].startswith(f"characters 0-{len(seed_text)}: the model's output was cut off")
     assert brief.meta.repairs[0].endswith(f"briefed in {brief.meta.chunks} smaller parts")
-    spans = [p.span for p in brief.participants if p.span]
-    assert spans and all(seed_text[s.start : s.end] for s in spans)  # offsets point into the whole seed
+    assert all(p.span and seed_text[p.span.start : p.span.end] == p.evidence for p in brief.participants)
     assert {p.name for p in brief.participants} == {"John Bass", "Amna Baloch"}
 
 
 def test_a_brief_cut_off_at_every_size_is_an_error(stub: StubServer, seed_text: str) -> None:
-    stub.behaviour.faults = {"": ["cut_off"] * 50}
+    stub.behaviour.faults = {"": ["cut_off"] * 200}
     with pytest.raises(OutputValidationError, match="cut off at max_tokens=2048") as caught:
         Summarizer(_settings(stub, max_retries=0)).summarize(seed_text)
     assert caught.value.cut_off
-    assert 3 <= len(stub.requests) <= 1 + 3 + 9  # halved twice at most, then the error
+    assert 12 <= len(stub.requests) <= 4 * (1 + 2 + 4)  # halved twice at most, then the error
