@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from summarizer.batch import BatchResult, Doc
     from summarizer.config import Settings, load_settings
-    from summarizer.core import Summarizer, asummarize, summarize
+    from summarizer.core import Progress, Summarizer, asummarize, summarize
     from summarizer.errors import (
         ConfigError,
         InputError,
@@ -28,6 +28,7 @@ _EXPORTS = {
     "Settings": "summarizer.config",
     "load_settings": "summarizer.config",
     "Summarizer": "summarizer.core",
+    "Progress": "summarizer.core",
     "summarize": "summarizer.core",
     "asummarize": "summarizer.core",
     "SummarizerError": "summarizer.errors",
@@ -49,6 +50,7 @@ __all__ = [
     "InputError",
     "Meta",
     "OutputValidationError",
+    "Progress",
     "ProviderError",
     "Settings",
     "Summarizer",

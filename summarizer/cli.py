@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -84,6 +86,7 @@ def brief(
     schema: SchemaOpt = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")] = False,
 ) -> None:
     """Write a briefing note for one document."""
     with _errors():
@@ -97,12 +100,33 @@ def brief(
         document = read_document(path, max_bytes=settings.max_document_bytes)
         if document.encoding != "utf-8":
             _note(f"note: {document.source} is not UTF-8; decoded it as {document.encoding}")
-        result = Summarizer(settings).summarize(document.text)
+        with _brief_progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+            result = Summarizer(settings).summarize(document.text, progress=progress)
         text = render(result, format.value, document.text)
         if output is None:
             sys.stdout.write(text)
         else:
             write_atomic(output, text)
+
+
+@contextlib.contextmanager
+def _brief_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
+    """A live line on stderr while the model works: the pass, the part, tokens written, elapsed."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("starting the model")
+
+        def show(p: Any) -> None:
+            part = f" (part {p.part} of {p.parts})" if p.parts > 1 else ""
+            bar.update(task, description=f"{p.step}{part}: {p.completion_tokens} tokens written")
+
+        yield show
 
 
 @app.command("schema")

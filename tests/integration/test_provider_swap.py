@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field
 
-from summarizer import Brief, ProviderError, Settings, Summarizer, asummarize, summarize
+from summarizer import Brief, Progress, ProviderError, Settings, Summarizer, asummarize, summarize
 from summarizer.numbered import Numbered
 from tests.stub_server import StubServer
 
@@ -82,3 +82,11 @@ def test_template_syntax_in_a_document_reaches_the_provider_unchanged(
         stub.behaviour.brief = {"decisions": []}
         Summarizer(_settings(stub, cache=False)).summarize(doc, schema=Decisions)
         assert doc.strip() in stub.requests[-1]["body"]["messages"][-1]["content"]
+
+
+def test_progress_names_each_pass_and_counts_tokens(stub: StubServer, seed_text: str) -> None:
+    seen: list[Progress] = []
+    Summarizer(_settings(stub, cache=False)).summarize(seed_text, progress=seen.append)
+    assert {p.step for p in seen[:-1]} == {"participants", "agenda", "commitments", "overview"}
+    assert all((p.part, p.parts) == (1, 1) for p in seen)
+    assert seen[-1].done and seen[-1].step == "done" and seen[-1].completion_tokens == 200
