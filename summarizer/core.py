@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from pydantic import BaseModel
 
@@ -243,6 +243,28 @@ class Summarizer:
         job.report(len(parts), len(parts), "done", meta.completion_tokens, done=True)
         return output
 
+    @overload
+    def summarize(
+        self,
+        text: str,
+        *,
+        schema: None = None,
+        prompt: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Brief: ...
+    @overload
+    def summarize(
+        self,
+        text: str,
+        *,
+        schema: type[T],
+        prompt: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> T: ...
+    @overload
+    def summarize(
+        self, text: str, *, schema: str, prompt: str | None = None, progress: ProgressCallback | None = None
+    ) -> BaseModel: ...
     def summarize(
         self,
         text: str,
@@ -302,6 +324,28 @@ class Summarizer:
             parts = [p for c in smaller for p in self._brief_part(job, engine, c, where, halvings + 1)]
             return _noted(parts, chunk, smaller, e)
 
+    @overload
+    async def asummarize(
+        self,
+        text: str,
+        *,
+        schema: None = None,
+        prompt: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Brief: ...
+    @overload
+    async def asummarize(
+        self,
+        text: str,
+        *,
+        schema: type[T],
+        prompt: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> T: ...
+    @overload
+    async def asummarize(
+        self, text: str, *, schema: str, prompt: str | None = None, progress: ProgressCallback | None = None
+    ) -> BaseModel: ...
     async def asummarize(
         self,
         text: str,
@@ -371,6 +415,18 @@ class Summarizer:
         return run(self, docs, concurrency=concurrency, max_cost=max_cost, stop=stop)
 
 
+@overload
+def summarize(
+    text: str, *, settings: Settings | None = None, schema: None = None, prompt: str | None = None
+) -> Brief: ...
+@overload
+def summarize(
+    text: str, *, settings: Settings | None = None, schema: type[T], prompt: str | None = None
+) -> T: ...
+@overload
+def summarize(
+    text: str, *, settings: Settings | None = None, schema: str, prompt: str | None = None
+) -> BaseModel: ...
 def summarize(
     text: str,
     *,
@@ -382,6 +438,18 @@ def summarize(
     return Summarizer(settings).summarize(text, schema=schema, prompt=prompt)
 
 
+@overload
+async def asummarize(
+    text: str, *, settings: Settings | None = None, schema: None = None, prompt: str | None = None
+) -> Brief: ...
+@overload
+async def asummarize(
+    text: str, *, settings: Settings | None = None, schema: type[T], prompt: str | None = None
+) -> T: ...
+@overload
+async def asummarize(
+    text: str, *, settings: Settings | None = None, schema: str, prompt: str | None = None
+) -> BaseModel: ...
 async def asummarize(
     text: str,
     *,
