@@ -1,4 +1,5 @@
-"""Long documents: split on paragraph and sentence boundaries with overlap, merge the briefs.
+"""Long documents: split on paragraph and sentence boundaries (the sentence splitter the model's
+numbered document uses) with overlap, merge the briefs.
 
 Each part is briefed (and grounded) on its own; :func:`merge` then shifts every evidence span
 by its part's offset, so offsets always point into the whole document.
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 from summarizer.checks import same_person
 from summarizer.schemas.brief import TONE_MAP, AgendaItem, Brief, Commitment, MeetingContext, Participant
 from summarizer.scoring import content_words
+from summarizer.sentences import split_sentences
 
 OVERLAP = 0.1
 """Share of a part repeated at the start of the next one, so no sentence loses its context."""
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
-_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def split(document: str, max_chars: int) -> list[Chunk]:
 def _pieces(text: str, max_chars: int) -> Iterator[tuple[int, int, bool]]:
     """(start, end, ends a paragraph) of each sentence; a sentence too long is cut into words."""
     for p_start, p_end in _cut(text, 0, len(text), _PARAGRAPH):
-        sentences = _cut(text, p_start, p_end, _SENTENCE)
+        sentences = [(p_start + s.start, p_start + s.end) for s in split_sentences(text[p_start:p_end])]
         for n, (s_start, s_end) in enumerate(sentences):
             last = n == len(sentences) - 1
             if s_end - s_start <= max_chars:
@@ -168,7 +169,7 @@ def _shift(brief: Brief, offset: int) -> Brief:
 def _join_summaries(summaries: list[str], limit: int) -> str:
     """The parts' summaries in order, whole sentences only, within ``limit`` characters."""
     out = ""
-    for sentence in (s for summary in summaries for s in _SENTENCE.split(summary.strip()) if s):
+    for sentence in (s.text for summary in summaries for s in split_sentences(summary)):
         candidate = f"{out} {sentence}".strip()
         if len(candidate) > limit:
             break

@@ -67,3 +67,12 @@ def test_merged_tone_is_the_label_most_parts_share() -> None:
         data["tone"]["label"] = label
         briefs.append(Brief.model_validate(data))
     assert merge(briefs, chunks).tone.label == "cordial"  # cordial and cooperative are both cooperative
+
+
+def test_parts_never_end_after_an_abbreviation() -> None:
+    text = " ".join(f"Talk {i} was held with U.S. officials and Mr. Dar at 10 a.m. on trade." for i in range(60))
+    chunks = split(text, 300)
+    assert len(chunks) > 5
+    for c in chunks:
+        assert c.text == text[c.start : c.end]
+        assert c.text.rstrip().endswith("on trade."), c.text[-30:]
