@@ -79,9 +79,9 @@ class Target:
 
     def count_tokens(self, messages: Messages) -> int | None:
         """Tokens of the prompt, where the model's tokenizer is known."""
-        if self.provider == "embedded":
-            rt = embedded.current()
-            return sum(rt.count_tokens(m["content"]) + 4 for m in messages) if rt else None
+        rt = embedded.current()
+        if rt is not None and self.api_base == rt.api_base:  # the model in this process
+            return sum(rt.count_tokens(m["content"]) + 4 for m in messages)
         try:
             return int(_litellm().token_counter(model=self.model, messages=messages))
         except Exception:  # an unknown tokenizer only skips the length pre-check
@@ -91,12 +91,16 @@ class Target:
 def resolve_target(settings: Settings) -> Target:
     """Check the configured model, key and endpoint, and load the embedded model if chosen."""
     if settings.is_embedded:
-        rt = embedded.runtime(user_cache_dir(), settings.context_size, settings.threads)
+        # With api_base: a server of the embedded model that runs already (the recorded tests
+        # replay one); else the model is loaded in this process.
+        api_base = settings.api_base or embedded.runtime(
+            user_cache_dir(), settings.context_size, settings.threads
+        ).api_base
         return Target(
             model=f"openai/{embedded.MODEL_NAME}",
             provider="embedded",
             model_name=embedded.MODEL_NAME,
-            api_base=rt.api_base,
+            api_base=api_base,
             api_key="embedded",  # the loopback server checks no key; the SDK wants one
             mode="json_schema" if settings.mode == "auto" else settings.mode,
             context_tokens=settings.context_size,
@@ -231,7 +235,7 @@ class Engine:
     def warm(self, messages: Messages) -> None:
         """Let the embedded model reuse its saved state for the system prompt."""
         rt = embedded.current()
-        if self.target.provider == "embedded" and rt is not None and messages[0]["role"] == "system":
+        if rt is not None and self.target.api_base == rt.api_base and messages[0]["role"] == "system":
             rt.warm_prefix(messages[0]["content"])
 
     def complete(

@@ -15,9 +15,10 @@ from tests.stub_server import StubServer
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "pakistan-us-talks.txt"
 
-# Cassettes replay the embedded model as served on its OpenAI-compatible loopback endpoint:
-# the same litellm path a self-hosted server takes. The model name is part of the matched body.
-RECORDED_MODEL = "openai/qwen2.5-coder-1.5b-instruct-q4_k_m"
+# Cassettes replay the embedded model as served on its OpenAI-compatible loopback endpoint, with
+# the embedded model's own requests (its grammar, its passes one by one): model "embedded" with an
+# api_base talks to a server of it that runs already, without loading the model.
+RECORDED_MODEL = "embedded"
 REPLAY_API_BASE = "http://127.0.0.1:9/v1"  # never reached: replays are matched by path and body
 
 
@@ -73,7 +74,20 @@ def vcr_config() -> dict[str, Any]:
         "decode_compressed_response": True,
         # A test whose requests were not all replayed fails (pytest-recording's default is laxer).
         "allow_playback_repeats": False,
+        "before_record_request": _model_calls_only,
     }
+
+
+def _model_calls_only(request: Any) -> Any:
+    """Record the model calls, not the runtime's housekeeping (tokenizing, saving prompt states),
+    which a replay without the model never makes."""
+    if not request.path.endswith("/chat/completions"):
+        return None
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return request
+    return request if "model" in body else None
 
 
 @pytest.fixture(scope="session")
@@ -85,4 +99,6 @@ def recorded_api_base(request: pytest.FixtureRequest) -> str:
     from summarizer.config import user_cache_dir
 
     threads = int(os.environ.get("SUMMARIZER_THREADS", "0"))  # e.g. 1 to record beside other work
-    return embedded.runtime(user_cache_dir(), 32768, threads).api_base
+    # Reached by another name than the runtime's own, the server is treated as one running
+    # elsewhere (no prompt-state warming, tokens counted by litellm), exactly as in a replay.
+    return embedded.runtime(user_cache_dir(), 32768, threads).api_base.replace("127.0.0.1", "localhost")

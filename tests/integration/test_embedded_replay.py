@@ -27,7 +27,7 @@ THREAT = (
 
 
 def _settings(api_base: str) -> Settings:
-    return Settings(model=RECORDED_MODEL, api_base=api_base, mode="json_schema")
+    return Settings(model=RECORDED_MODEL, api_base=api_base)
 
 
 def _check_seed(brief: Brief, seed_text: str) -> None:
@@ -67,7 +67,7 @@ def test_threat_is_conflictual(recorded_api_base: str) -> None:
 def test_cli_json_validates_against_the_printed_schema(recorded_api_base: str) -> None:
     runner = CliRunner()
     with open("replay.toml", "w", encoding="utf-8") as f:
-        f.write(f'api_base = "{recorded_api_base}"\nmode = "json_schema"\n')
+        f.write(f'api_base = "{recorded_api_base}"\n')
     result = runner.invoke(
         app, ["brief", str(SEED), "--format", "json", "--model", RECORDED_MODEL, "--config", "replay.toml"]
     )
@@ -100,9 +100,7 @@ def test_reask_fixes_an_unfound_quote(recorded_api_base: str, vcr: Any) -> None:
 
 @pytest.mark.vcr
 def test_long_document_is_briefed_in_parts(recorded_api_base: str, seed_text: str, vcr: Any) -> None:
-    settings = Settings(
-        model=RECORDED_MODEL, api_base=recorded_api_base, mode="json_schema", chunk_tokens=500
-    )
+    settings = Settings(model=RECORDED_MODEL, api_base=recorded_api_base, chunk_tokens=500)
     brief = Summarizer(settings).summarize(seed_text)
     assert brief.meta.chunks == 2
     sent = [json.loads(r.body)["messages"][1]["content"] for r in vcr.requests]

@@ -22,7 +22,7 @@ SUBSET = Path(__file__).parent / "data" / "eval_subset.jsonl"
 def test_subset_scores(recorded_api_base: str) -> None:
     cases = load_cases([SUBSET])
     assert len(cases) == 9
-    summarizer = Summarizer(Settings(model=RECORDED_MODEL, api_base=recorded_api_base, mode="json_schema"))
+    summarizer = Summarizer(Settings(model=RECORDED_MODEL, api_base=recorded_api_base))
     outcomes = asyncio.run(run_cases(summarizer, cases, concurrency=1))
     assert [o.error for o in outcomes] == [None] * 9
     _, report = score(outcomes)
