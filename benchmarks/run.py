@@ -103,7 +103,8 @@ def main() -> None:
                     for variant, (tree, context_size) in variants.items():
                         result = brief(tree, text, context_size)
                         runs[variant][name].append(result)
-                        print(f"run {i + 1} {name} {variant}: {json.dumps(result)}", file=sys.stderr, flush=True)
+                        line = f"run {i + 1} {name} {variant}: {json.dumps(result)}"
+                        print(line, file=sys.stderr, flush=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=True)
 
@@ -114,7 +115,8 @@ def main() -> None:
     }
     baseline = next(iter(results["medians"].values()))
     print(f"\n{results['machine']}; cold briefs, median of {args.runs}")
-    header = "variant / case", "seconds", "x base", "prompt", "cached", "completion", "re-asks", "P/A/C", "found"
+    header = ("variant / case", "seconds", "x base", "prompt", "cached", "completion", "re-asks")
+    header += ("P/A/C", "found")
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for variant, by_doc in results["medians"].items():
         for name, m in by_doc.items():

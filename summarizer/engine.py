@@ -93,9 +93,10 @@ def resolve_target(settings: Settings) -> Target:
     if settings.is_embedded:
         # With api_base: a server of the embedded model that runs already (the recorded tests
         # replay one); else the model is loaded in this process.
-        api_base = settings.api_base or embedded.runtime(
-            user_cache_dir(), settings.context_size, settings.threads
-        ).api_base
+        api_base = (
+            settings.api_base
+            or embedded.runtime(user_cache_dir(), settings.context_size, settings.threads).api_base
+        )
         return Target(
             model=f"openai/{embedded.MODEL_NAME}",
             provider="embedded",

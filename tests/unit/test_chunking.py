@@ -70,7 +70,9 @@ def test_merged_tone_is_the_label_most_parts_share() -> None:
 
 
 def test_parts_never_end_after_an_abbreviation() -> None:
-    text = " ".join(f"Talk {i} was held with U.S. officials and Mr. Dar at 10 a.m. on trade." for i in range(60))
+    text = " ".join(
+        f"Talk {i} was held with U.S. officials and Mr. Dar at 10 a.m. on trade." for i in range(60)
+    )
     chunks = split(text, 300)
     assert len(chunks) > 5
     for c in chunks:
