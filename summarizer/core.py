@@ -114,7 +114,10 @@ class Summarizer:
             prompt=job.prompt.sha256,
             schema=job.schema_name,
             schema_version=schema_version(job.schema),
-            schema_sha256=schema_sha256(job.schema),
+            # A brief's answers come from its passes' schemas: an edited description changes them.
+            schema_sha256="".join(schema_sha256(m) for m in [job.schema, *(p.model for p in passes.PASSES)])
+            if job.in_passes
+            else schema_sha256(job.schema),
             library=_library_version(),
             params=[s.temperature, s.max_tokens, s.mode, s.max_retries, s.strict_grounding, s.chunk_tokens],
         )
