@@ -1,99 +1,151 @@
-"""Benchmark of the library's own work on a brief, no model: the checks and grounding.
+"""Benchmark of the library's own work around the model, no model: numbering, checks, assembly.
 
     python benchmarks/checks.py [--runs 5] [--out benchmarks/results/checks.json]
 
-For each document of the recorded eval subset (the seed, PLOVER, RAMS and FRUS cases), and for
-all of them joined three times (about 20,000 characters, the size of one part of a long
-document), a brief is built from the document itself: 12 items quoting its sentences, 4 of them
-reworded so that their quotes are not found (the costly path: normalised, then fuzzy search,
-then the nearest passage for the re-ask), and an earlier answer with 6 more items that the last
-attempt may restore. Reports the median milliseconds, over --runs runs after a warm-up call, with the
-alignment caches cleared, of the checks on a re-asked attempt (the problems found), of the last
-attempt (checks, fixes and the restoring of dropped items) and of grounding.
+For each document of the recorded eval subset (the seed, PLOVER, RAMS and FRUS cases), and for all
+of them joined three times (about 20,000 characters, one part of a long document), times the split
+into numbered sentences (``Numbered(text).rendered``), each pass's checks on a non-final attempt
+(the problems found, the re-ask raised) and on the last one (the fixes, and the restoring of items
+of an earlier answer), and ``passes.assemble`` of the last answers. The answers come from the
+document: 8 participants named by capitalised words of its sentences, one named nowhere; 6 topics,
+phrases of its sentences, one citing a sentence past the end; 6 commitments whose action follows a
+cue word ("agreed", "may"), one under a party named nowhere; an overview citing a sentence past the
+end. Every third item cites the wrong sentence. The earlier answer holds 11 participants, 8 topics
+and 8 commitments. Reports median milliseconds over --runs runs after a warm-up call, the alignment
+cache cleared before each run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import re
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from summarizer.alignment import normalized
+from summarizer.checks import CUES, Request, find_problems
+from summarizer.numbered import Numbered
+from summarizer.passes import assemble
+from summarizer.schemas.passes import Agenda, Commitments, Overview, Participants, Person, Topic, Undertaking
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSET = ROOT / "tests" / "integration" / "data" / "eval_subset.jsonl"
+CAPITALISED = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+T = TypeVar("T")
 
 
-def brief_data(text: str, offset: int, count: int) -> dict[str, Any]:
-    """A brief whose items quote ``count`` sentences of ``text`` from ``offset``; every third reworded."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 4]
-    picked = [sentences[(offset + i) % len(sentences)] for i in range(count)]
-    quotes = [" ".join(s.split()[:12]) for s in picked]
-    quotes = [" ".join(reversed(q.split())) if i % 3 == 2 else q for i, q in enumerate(quotes)]
-    third = count // 3
-    return {
-        "participants": [
-            {
-                "evidence": q,
-                "name": q.split()[0],
-                "title": "",
-                "affiliation": "",
-                "kind": "person",
-                "role": None,
-            }
-            for q in quotes[:third]
-        ],
-        "agenda_items": [
-            {"topic": f"subject {i}", "evidence": q, "summary": "x"}
-            for i, q in enumerate(quotes[third : 2 * third])
-        ],
-        "commitments": [
-            {"evidence": q, "actor": "both sides", "action": f"act {i}", "firmness": "firm"}
-            for i, q in enumerate(quotes[2 * third :])
-        ],
-        "context": {"date": "", "place": "", "format": ""},
-        "tone": {"evidence": quotes[0], "label": "cooperative", "rationale": "x"},
-        "summary": "x",
-        "headline": "x",
+def words(doc: Numbered, n: int, start: int, count: int) -> str:
+    """``count`` words of sentence ``n`` from word ``start``, without their punctuation."""
+    found = [w.strip(",.;:!?\"'()[]") for w in doc.sentence(n).text.split()]
+    return " ".join(w for w in found[start : start + count] if w)
+
+
+def spread(items: list[T], count: int) -> list[T]:
+    """``count`` of ``items`` spread evenly from the first, repeating some when there are fewer."""
+    return [items[i * len(items) // count] for i in range(count)]
+
+
+def cite(doc: Numbered, n: int, i: int) -> list[int]:
+    """Sentence ``n``; for every third item the next one, a wrong citation."""
+    return [n % len(doc) + 1] if i % 3 == 1 else [n]
+
+
+def answers(doc: Numbered) -> tuple[dict[str, BaseModel], dict[str, BaseModel]]:
+    """Each pass's answer, and an earlier answer with a few more items, built from ``doc``."""
+    names: dict[str, int] = {}
+    for n, s in enumerate(doc.sentences, 1):
+        for m in CAPITALISED.finditer(s.text):
+            names.setdefault(m.group()[:80], n)
+    people = [
+        Person(name=name, title="", side="", kind="person", role="participant", evidence=cite(doc, n, i))
+        for i, (name, n) in enumerate(spread(list(names.items()), 11))
+    ]
+    nowhere = Person(name="Zebulon Quarrington", title="", side="", kind="person", role="guest", evidence=[1])
+    topics = [
+        Topic(topic=words(doc, n, len(doc.sentence(n).text.split()) // 3, 3)[:50], evidence=cite(doc, n, i))
+        for i, n in enumerate(spread(list(range(1, len(doc) + 1)), 8))
+    ]
+    beyond = Topic(topic="the weather", evidence=[len(doc) + 1])
+    stating = [n for n, s in enumerate(doc.sentences, 1) if CUES.search(s.text)] or [1]
+    pledges = []
+    for i, n in enumerate(spread(stating, 8)):
+        cue = CUES.search(doc.sentence(n).text)
+        after = len(doc.sentence(n).text[: cue.end()].split()) if cue else 0
+        action = words(doc, n, after, 5) or words(doc, n, 0, 5)
+        firmness = ("firm", "expected", "possible")[i % 3]
+        actor = spread(list(names), 8)[i]
+        pledges.append(Undertaking(actor=actor, action=action, firmness=firmness, evidence=cite(doc, n, i)))
+    stranger = pledges[5].model_copy(update={"actor": "Ruritania"})
+    overview = Overview(tone="cooperative", headline="Talks", summary="They met.", evidence=[1, len(doc) + 1])
+    now: dict[str, BaseModel] = {
+        "participants": Participants(participants=[*people[:7], nowhere]),
+        "agenda": Agenda(agenda=[*topics[:5], beyond]),
+        "commitments": Commitments(commitments=[*pledges[:5], stranger]),
+        "overview": overview,
     }
+    more = {"participants": people, "agenda": topics, "commitments": pledges}
+    earlier = {
+        name: a.model_copy(update={name: more[name]}) if name in more else a for name, a in now.items()
+    }
+    return now, earlier
 
 
-def median_ms(fn: Any, runs: int) -> float:
-    from summarizer import alignment
-
-    fn()  # warm-up: lazy imports
+def median_ms(make: Callable[[], T], work: Callable[[T], object], runs: int) -> float:
+    """Median milliseconds of ``work(make())`` over ``runs`` runs after a warm-up; ``make`` is not timed."""
+    work(make())
     times = []
     for _ in range(runs):
-        alignment._normalize.cache_clear()
+        arg = make()
+        normalized.cache_clear()
         started = time.perf_counter()
-        fn()
+        work(arg)
         times.append(time.perf_counter() - started)
-    return round(statistics.median(times) * 1000, 1)
+    return round(statistics.median(times) * 1000, 2)
+
+
+def time_pass(doc: Numbered, answer: BaseModel, earlier: BaseModel, runs: int) -> dict[str, Any]:
+    """One pass's checks on a non-final attempt (raising the re-ask) and on the last (fixing, restoring)."""
+
+    def ask(a: BaseModel) -> None:
+        with contextlib.suppress(ValueError):
+            Request(doc, last_attempt=lambda: False).check(a)
+
+    def last(a: BaseModel) -> BaseModel:
+        return Request(doc, earlier=[earlier]).check(a)
+
+    return {
+        "problems": len(list(find_problems(answer, doc))),
+        "ask_ms": median_ms(lambda: answer, ask, runs),
+        "last_ms": median_ms(lambda: answer.model_copy(deep=True), last, runs),
+    }
 
 
 def measure(text: str, runs: int) -> dict[str, Any]:
-    from summarizer.checks import find_problems
-    from summarizer.grounding import ground
-    from summarizer.schemas import Brief
+    doc = Numbered(text)
+    now, earlier = answers(doc)
+    row: dict[str, Any] = {"chars": len(text), "sentences": len(doc)}
+    row["split_ms"] = median_ms(lambda: text, lambda t: Numbered(t).rendered, runs)
+    final: dict[str, BaseModel] = {}
+    for name, answer in now.items():
+        row[name] = time_pass(doc, answer, earlier[name], runs)
+        final[name] = Request(doc, earlier=[earlier[name]]).check(answer.model_copy(deep=True))
+    row["assemble_ms"] = median_ms(lambda: final, lambda f: assemble(f, doc), runs)
+    return row
 
-    data = brief_data(text, 0, 12)
-    brief = Brief.model_validate(data)
-    earlier = Brief.model_validate(brief_data(text, 6, 12))
 
-    def last_attempt() -> None:
-        context = {"source": text, "is_last_attempt": lambda: True, "repairs": [], "earlier": [earlier]}
-        Brief.model_validate(data, context=context)
-
-    return {
-        "chars": len(text),
-        "reask_checks_ms": median_ms(lambda: list(find_problems(brief, text)), runs),
-        "last_attempt_ms": median_ms(last_attempt, runs),
-        "ground_ms": median_ms(lambda: ground(brief, text), runs),
-    }
+def line(cells: list[Any]) -> str:
+    """One row of the table: the document's name left-aligned, the numbers right-aligned."""
+    widths = (6, 5, 6, 14, 14, 14, 14, 9)
+    return f"{cells[0]:<24} " + " ".join(f"{c:>{w}}" for c, w in zip(cells[1:], widths, strict=True))
 
 
 def main() -> None:
@@ -102,17 +154,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "checks.json")
     args = parser.parse_args()
 
-    results: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "documents": {},
-    }
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+    results: dict[str, Any] = {"machine": machine, "runs": args.runs, "documents": {}}
     docs = {c["id"][:24]: c["text"] for c in map(json.loads, SUBSET.read_text(encoding="utf-8").splitlines())}
-    # A source as long as one part of a long document (chunk_tokens=6000 is about 24,000 chars).
     docs["all of them, 3 times"] = "\n\n".join(list(docs.values()) * 3)
+    passes = ("participants", "agenda", "commitments", "overview")
+    print(f"median ms over {args.runs} runs; a pass: non-final attempt / last attempt")
+    print(line(["document", "chars", "sents", "split", *passes, "assemble"]))
     for name, text in docs.items():
-        row = measure(text, args.runs)
-        results["documents"][name] = row
-        print(f"{name:24} {row}", flush=True)
+        row = results["documents"][name] = measure(text, args.runs)
+        checks = [f"{row[p]['ask_ms']:.2f} / {row[p]['last_ms']:.2f}" for p in passes]
+        cells = [name, row["chars"], row["sentences"], f"{row['split_ms']:.2f}", *checks]
+        print(line([*cells, f"{row['assemble_ms']:.2f}"]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
