@@ -11,9 +11,12 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from summarizer.checks import same_person
-from summarizer.schemas.brief import TONE_MAP, AgendaItem, Brief, Commitment, MeetingContext, Participant
+from summarizer.schemas.brief import TONE_MAP, AgendaItem, Commitment, Participant, Span
 from summarizer.scoring import content_words
 from summarizer.sentences import split_sentences
 
@@ -87,83 +90,95 @@ def _cut(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tu
     return bounds
 
 
-def merge(briefs: list[Brief], chunks: list[Chunk]) -> Brief:
-    """One brief from the briefs of the parts (already grounded against their part).
+def merge(outputs: list[M], chunks: list[Chunk]) -> M:
+    """One output from the outputs of the parts, field by field, every span shifted to an offset
+    into the whole document.
 
-    Participants are deduplicated by name, agenda items merged by subject, every commitment is
-    kept (a commitment seen twice in an overlap is kept once), and the tone is the label most
-    parts share.
+    A list keeps each item once: participants deduplicated by name, agenda items merged by
+    subject, a commitment seen twice in an overlap kept once, anything else by equality; a kept
+    item takes the fields its twin fills and it leaves empty. A labelled item (the tone) takes
+    the label most parts share; any other item, each field's first non-empty value. The summary
+    is the parts' summaries in order, whole sentences, within its length bound; any other text is
+    the first part's.
     """
-    shifted = [_shift(b, c.start) for b, c in zip(briefs, chunks, strict=True)]
-    participants: list[Participant] = []
-    for p in (p for b in shifted for p in b.participants):
-        twin = next((q for q in participants if same_person(p, q)), None)
+    shifted = [_shift(o, c.start) for o, c in zip(outputs, chunks, strict=True)]
+    fields = type(shifted[0]).model_fields
+    updates: dict[str, Any] = {}
+    for name, info in fields.items():
+        values = [getattr(o, name) for o in shifted]
+        if name == "meta" or values[0] is None:
+            continue
+        if isinstance(values[0], list):
+            updates[name] = _union([item for value in values for item in value])
+        elif isinstance(values[0], BaseModel) and hasattr(values[0], "label"):
+            updates[name] = _vote(values)
+        elif isinstance(values[0], BaseModel):
+            updates[name] = values[0].model_copy(update=_first_filled(values))
+        elif name == "summary":
+            updates[name] = _join_summaries(values, _max_length(info) or 600)
+    merged: M = shifted[0].model_copy(update=updates)
+    return merged
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Participant) and isinstance(b, Participant):
+        return same_person(a, b)
+    if isinstance(a, AgendaItem) and isinstance(b, AgendaItem):
+        words, other = content_words(a.topic), content_words(b.topic)
+        return bool(words) and (words <= other or other <= words)
+    if isinstance(a, Commitment) and isinstance(b, Commitment):
+        if a.span is not None and b.span is not None:
+            return a.span.start < b.span.end and b.span.start < a.span.end and a.actor == b.actor
+        return a.evidence == b.evidence and a.actor == b.actor
+    return bool(a == b)
+
+
+def _union(items: list[Any]) -> list[Any]:
+    kept: list[Any] = []
+    for item in items:
+        twin = next((k for k in kept if _same(item, k)), None)
         if twin is None:
-            participants.append(p)
-        else:
-            twin.title = twin.title or p.title
-            twin.affiliation = twin.affiliation or p.affiliation
-            twin.role = twin.role or p.role
-    agenda: list[AgendaItem] = []
-    for a in (a for b in shifted for a in b.agenda_items):
-        words = content_words(a.topic)
-        if not any(
-            words and (words <= content_words(k.topic) or content_words(k.topic) <= words) for k in agenda
-        ):
-            agenda.append(a)
-    commitments: list[Commitment] = []
-    for c in (c for b in shifted for c in b.commitments):
-        if not any(_same_commitment(c, k) for k in commitments):
-            commitments.append(c)
-    votes = Counter(TONE_MAP[b.tone.label] for b in shifted)
-    winner = max(votes, key=lambda label: (votes[label], -_first_index(shifted, label)))
-    tone = shifted[_first_index(shifted, winner)].tone
-    context = MeetingContext(
-        date=next((b.context.date for b in shifted if b.context.date), None),
-        place=next((b.context.place for b in shifted if b.context.place), None),
-        format=next((b.context.format for b in shifted if b.context.format), None),
-    )
-    return shifted[0].model_copy(
-        update={
-            "context": context,
-            "participants": participants,
-            "agenda_items": agenda,
-            "commitments": commitments,
-            "tone": tone,
-            "summary": _join_summaries([b.summary for b in shifted], 600),
-        }
-    )
+            kept.append(item)
+        elif isinstance(twin, BaseModel):
+            for name, value in _first_filled([twin, item]).items():
+                setattr(twin, name, value)
+    return kept
 
 
-def _first_index(briefs: list[Brief], mapped_label: str) -> int:
-    return next(i for i, b in enumerate(briefs) if TONE_MAP[b.tone.label] == mapped_label)
+def _first_filled(values: list[Any]) -> dict[str, Any]:
+    """Each field's first non-empty value among ``values`` (models of one type)."""
+    names = type(values[0]).model_fields
+    return {n: next((getattr(v, n) for v in values if getattr(v, n)), getattr(values[0], n)) for n in names}
 
 
-def _same_commitment(a: Commitment, b: Commitment) -> bool:
-    if a.span is not None and b.span is not None:
-        return a.span.start < b.span.end and b.span.start < a.span.end and a.actor == b.actor
-    return a.evidence == b.evidence and a.actor == b.actor
+def _vote(values: list[Any]) -> Any:
+    """The item whose label most parts share (tone labels counted as cooperative, neutral or
+    conflictual); of equals, the first."""
+    mapped = [TONE_MAP.get(v.label, v.label) for v in values]
+    votes = Counter(mapped)
+    return values[max(range(len(values)), key=lambda i: (votes[mapped[i]], -mapped.index(mapped[i])))]
 
 
-def _shift(brief: Brief, offset: int) -> Brief:
-    """A copy whose spans are offsets into the whole document."""
+def _max_length(info: Any) -> int | None:
+    return next((m.max_length for m in info.metadata if getattr(m, "max_length", None)), None)
 
-    def moved(item: object) -> object:
-        span = getattr(item, "span", None)
-        if span is None or offset == 0:
-            return item
-        return item.model_copy(  # type: ignore[attr-defined]
-            update={"span": span.model_copy(update={"start": span.start + offset, "end": span.end + offset})}
+
+def _shift(value: Any, offset: int) -> Any:
+    """A copy whose spans, however deep, are offsets into the whole document."""
+    if offset == 0:
+        return value
+    if isinstance(value, Span):
+        return value.model_copy(update={"start": value.start + offset, "end": value.end + offset})
+    if isinstance(value, BaseModel):
+        return value.model_copy(
+            update={n: _shift(getattr(value, n), offset) for n in type(value).model_fields}
         )
-
-    return brief.model_copy(
-        update={
-            "participants": [moved(p) for p in brief.participants],
-            "agenda_items": [moved(a) for a in brief.agenda_items],
-            "commitments": [moved(c) for c in brief.commitments],
-            "tone": moved(brief.tone),
-        }
-    )
+    if isinstance(value, list):
+        return [_shift(v, offset) for v in value]
+    return value
 
 
 def _join_summaries(summaries: list[str], limit: int) -> str:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import BaseModel
 
@@ -213,7 +213,7 @@ class Summarizer:
         if len(parts) == 1:
             output = grounded[0].output
         else:
-            output = merge([cast(Brief, g.output) for g in grounded], [p.chunk for p in parts])
+            output = merge([g.output for g in grounded], [p.chunk for p in parts])
         if "meta" not in type(output).model_fields:
             self._store(job, output)
             return output
