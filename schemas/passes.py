@@ -115,15 +115,30 @@ class SomeCommitments(Commitments):
     )
 
 
+ToneOf = Annotated[
+    ToneLabel,
+    Field(
+        description="cooperative: working together, agreeing. cordial: friendly, little substance."
+        " neutral: factual. tense: disagreement, pressure. hostile: threats, accusations, force."
+    ),
+]
+Headline = Annotated[str, Field(max_length=100, description="At most 12 words.")]
+
+
 class Overview(_Answer):
     """Pass 4: the tone, a headline and a summary."""
 
-    tone: ToneLabel = Field(
-        description="cooperative: working together, agreeing. cordial: friendly, little substance."
-        " neutral: factual. tense: disagreement, pressure. hostile: threats, accusations, force."
-    )
-    headline: Annotated[str, Field(max_length=100)] = Field(description="At most 12 words.")
+    tone: ToneOf
+    headline: Headline
     summary: Annotated[str, Field(max_length=300)] = Field(
         description="At most 30 words: who met, about what, with what result."
     )
+    evidence: Cites
+
+
+class ShortOverview(_Answer):
+    """Pass 4 for a document of one or two sentences, its own summary: the tone and a headline."""
+
+    tone: ToneOf
+    headline: Headline
     evidence: Cites

@@ -22,6 +22,7 @@ from summarizer.schemas.passes import (
     Commitments,
     Overview,
     Participants,
+    ShortOverview,
     SomeCommitments,
     _Answer,
 )
@@ -47,11 +48,18 @@ A = TypeVar("A", bound=BaseModel)
 _UNDERTAKING = re.compile(r"\bwill\b|\bshall\b", re.IGNORECASE)
 
 
+SHORT = 2
+"""A document of at most this many sentences is its own summary: the model writes none."""
+
+
 def response_model(p: Pass, doc: Numbered) -> type[_Answer]:
     """The pass's response model for ``doc``: commitments may be empty only where no word of the
-    document promises one (left free to be empty, a small model answers [] too often)."""
+    document promises one (left free to be empty, a small model answers [] too often), and a
+    short document gets no summary written."""
     if p.model is Commitments and (hedge_words(doc.text) or _UNDERTAKING.search(doc.text)):
         return SomeCommitments
+    if p.model is Overview and len(doc) <= SHORT:
+        return ShortOverview
     return p.model
 
 
@@ -74,7 +82,7 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
     people = _answer(answers, Participants)
     agenda = _answer(answers, Agenda)
     pledges = _answer(answers, Commitments)
-    overview = _answer(answers, Overview)
+    overview = next(a for a in answers.values() if isinstance(a, Overview | ShortOverview))
     participants = []
     for p in people.participants:
         cited = [*doc.valid(p.evidence), *doc.naming(p.name)]
@@ -117,9 +125,16 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
         agenda_items=agenda_items,
         commitments=commitments,
         tone=out.Tone(label=overview.tone, **_evidence(doc.whole(doc.valid(overview.evidence)[0]))),
-        summary=_whole_sentences(overview.summary),
+        summary=_whole_sentences(overview.summary if isinstance(overview, Overview) else _short(doc.text)),
         headline=overview.headline,
     )
+
+
+def _short(text: str) -> str:
+    """A short document as its own summary, within the brief's bound."""
+    text = " ".join(text.split())
+    limit = out.Brief.model_fields["summary"].metadata[0].max_length
+    return text if len(text) <= limit else text[: text.rfind(" ", 0, limit - 3)] + "..."
 
 
 def _whole_sentences(text: str) -> str:

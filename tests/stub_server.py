@@ -115,6 +115,7 @@ PASS_OF_SCHEMA = {
     "Commitments": "commitments",
     "SomeCommitments": "commitments",
     "Overview": "overview",
+    "ShortOverview": "overview",
 }
 
 

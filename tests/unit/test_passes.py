@@ -15,6 +15,7 @@ from summarizer.schemas.passes import (
     Overview,
     Participants,
     Person,
+    ShortOverview,
     SomeCommitments,
     Topic,
     Undertaking,
@@ -204,4 +205,19 @@ def test_the_other_passes_keep_their_model(doc: Numbered) -> None:
     for p in PASSES:
         if p is not COMMITMENTS:
             assert response_model(p, doc) is p.model
-            assert response_model(p, Numbered("The weather was fine.")) is p.model
+
+
+def test_a_short_document_is_its_own_summary() -> None:
+    short = Numbered("The ministers met in Lima. They talked about fishing.")
+    overview = next(p for p in PASSES if p.name == "overview")
+    assert response_model(overview, short) is ShortOverview
+    assert response_model(overview, Numbered("They met. They spoke. They left.")) is Overview
+    answers = {
+        "participants": Participants(participants=[]),
+        "agenda": Agenda(agenda=[Topic(topic="fishing", evidence=[2])]),
+        "commitments": Commitments(commitments=[]),
+        "overview": ShortOverview(tone="neutral", headline="Ministers meet in Lima", evidence=[1]),
+    }
+    brief = assemble(answers, short)
+    assert brief.summary == "The ministers met in Lima. They talked about fishing."
+    assert brief.headline == "Ministers meet in Lima" and brief.tone.evidence == "The ministers met in Lima."

@@ -9,7 +9,14 @@ from pydantic import BaseModel
 from summarizer.errors import ConfigError
 from summarizer.schemas import TONE_MAP, Brief, get_schema, output_json_schema, schema_version
 from summarizer.schemas.brief import ToneLabel
-from summarizer.schemas.passes import Agenda, Commitments, Overview, Participants, SomeCommitments
+from summarizer.schemas.passes import (
+    Agenda,
+    Commitments,
+    Overview,
+    Participants,
+    ShortOverview,
+    SomeCommitments,
+)
 
 
 def _walk(node: Any) -> list[dict[str, Any]]:
@@ -24,7 +31,7 @@ def _walk(node: Any) -> list[dict[str, Any]]:
     return found
 
 
-ANSWERS = [Participants, Agenda, Commitments, SomeCommitments, Overview]
+ANSWERS = [Participants, Agenda, Commitments, SomeCommitments, Overview, ShortOverview]
 """What the model writes: the passes of a brief."""
 
 
