@@ -213,7 +213,7 @@ def test_a_short_document_is_its_own_summary() -> None:
     assert response_model(overview, short) is ShortOverview
     assert response_model(overview, Numbered("They met. They spoke. They left.")) is Overview
     answers = {
-        "participants": Participants(participants=[]),
+        "participants": Participants.model_construct(participants=[]),
         "agenda": Agenda(agenda=[Topic(topic="fishing", evidence=[2])]),
         "commitments": Commitments(commitments=[]),
         "overview": ShortOverview(tone="neutral", headline="Ministers meet in Lima", evidence=[1]),
