@@ -303,10 +303,12 @@ def _participant_problems(people: list[Person], doc: Numbered) -> Iterator[Probl
             continue
         titled = _title_in_name(p) if p.kind == "person" else None
         bare = _name_left(p.name, titled) if titled else _without_title(p.name)
-        name = bare if bare and doc.naming(bare) else p.name
+        # Each lookup scans the whole document: made once, for the name as the document writes it.
+        naming = doc.naming(bare) if bare else []
+        name = bare if naming else p.name
+        naming = naming or doc.naming(name)
         cited = doc.valid(p.evidence)
         if not any(doc.name_span(n, name, "") for n in cited):
-            naming = doc.naming(name)
             if len(naming) == 1:
                 yield Problem(f"{what} is named in sentence {naming[0]}: cited it", _cite(p, naming), True)
             elif naming:
@@ -324,7 +326,7 @@ def _participant_problems(people: list[Person], doc: Numbered) -> Iterator[Probl
             yield Problem(
                 f'{what}: the title "{titled}" moved out of the name', _strip_title(p, titled), True
             )
-        elif p.title and not any(doc.holds(n, p.title) for n in doc.naming(name)):
+        elif p.title and not any(doc.holds(n, p.title) for n in naming):
             yield Problem(
                 f'{what}: the title "{_label(p.title)}" is not written beside the name: cleared',
                 _set(p, "title", ""),

@@ -45,7 +45,7 @@ PASSES = (
 
 A = TypeVar("A", bound=BaseModel)
 
-_UNDERTAKING = re.compile(r"\bwill\b|\bshall\b", re.IGNORECASE)
+_SHALL = re.compile(r"\bshall\b", re.IGNORECASE)  # an undertaking, though not a firmness cue
 
 
 SHORT = 2
@@ -56,7 +56,7 @@ def response_model(p: Pass, doc: Numbered) -> type[_Answer]:
     """The pass's response model for ``doc``: commitments may be empty only where no word of the
     document promises one (left free to be empty, a small model answers [] too often), and a
     short document gets no summary written."""
-    if p.model is Commitments and (hedge_words(doc.text) or _UNDERTAKING.search(doc.text)):
+    if p.model is Commitments and (CUES.search(doc.text) or _SHALL.search(doc.text)):
         return SomeCommitments
     if p.model is Overview and len(doc) <= SHORT:
         return ShortOverview
