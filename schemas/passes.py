@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from summarizer.schemas.brief import ToneLabel
 
@@ -41,7 +42,7 @@ class _Answer(BaseModel):
 
 
 class Person(BaseModel):
-    """A person or body that took part or acted."""
+    """A named person who met, spoke or acted."""
 
     name: Annotated[str, Field(max_length=80)] = Field(
         description='The name as written, without title: "Maria Lopez", not "Minister Maria Lopez".'
@@ -52,17 +53,39 @@ class Person(BaseModel):
     side: Annotated[str, Field(max_length=50)] = Field(
         description='The country or organisation they represent, e.g. "Chile"; "" if not stated.'
     )
-    kind: Literal["person", "body"] = Field(description="person, or body for a state or organisation.")
     role: Role = Field(description="host, guest, chair, speaker, or participant.")
     evidence: Cites
+    kind: SkipJsonSchema[Literal["person"]] = "person"
+
+
+class Party(BaseModel):
+    """A country, group or organisation that took part: it acted, or was acted on."""
+
+    name: Annotated[str, Field(max_length=80)] = Field(
+        description='As written, e.g. "Peru" or "rebel leaders".'
+    )
+    evidence: Cites
+    # The library's, not the model's: a party is its own side, with no title.
+    title: SkipJsonSchema[str] = ""
+    side: SkipJsonSchema[str] = ""
+    role: SkipJsonSchema[Role] = "participant"
+    kind: SkipJsonSchema[Literal["body"]] = "body"
 
 
 class Participants(_Answer):
-    """Pass 1: who took part."""
+    """Pass 1: who took part, the people first."""
 
-    participants: Annotated[list[Person], Field(min_length=1, max_length=12)] = Field(
-        description="Everyone who met, spoke or acted, each once."
+    people: Annotated[list[Person], Field(max_length=12)] = Field(
+        description="Each named person who met, spoke or acted, once; [] if none."
     )
+    parties: Annotated[list[Party], Field(max_length=8)] = Field(
+        description="Each country, group or organisation on either side that acted or was acted on,"
+        " once, unless a person listed represents it; [] if none."
+    )
+
+    @property
+    def everyone(self) -> list[Person | Party]:
+        return [*self.people, *self.parties]
 
 
 class Topic(BaseModel):
@@ -85,6 +108,11 @@ class Agenda(_Answer):
 class Undertaking(BaseModel):
     """Something a party undertook, or is expected or able to do."""
 
+    # First, unlike the other passes' evidence: the model is told which sentences hold words of
+    # undertaking, and goes through them in turn.
+    evidence: Annotated[list[int], Field(min_length=1, max_length=2)] = Field(
+        description="The number of the sentence that states it, e.g. [3]."
+    )
     actor: Annotated[str, Field(max_length=80)] = Field(
         description='Who undertook it, as the document names them: "France", "Paul Martin",'
         ' or both parties by name, "Chile and France".'
@@ -96,7 +124,6 @@ class Undertaking(BaseModel):
         description="firm: agreed, pledged, signed, will. expected: is expected to, plans to,"
         " will likely. possible: may, could, might, explore, offered."
     )
-    evidence: Cites
 
 
 class Commitments(_Answer):
@@ -118,27 +145,28 @@ class SomeCommitments(Commitments):
 ToneOf = Annotated[
     ToneLabel,
     Field(
-        description="cooperative: working together, agreeing. cordial: friendly, little substance."
-        " neutral: factual. tense: disagreement, pressure. hostile: threats, accusations, force."
+        description="cooperative: agreeing, helping, supporting, aid, friendly visits and talks."
+        " cordial: friendly, little substance. tense: disagreement, demands, rejection, pressure,"
+        " protest. hostile: threats, accusations, attacks, force. neutral: none of these."
     ),
 ]
-Headline = Annotated[str, Field(max_length=100, description="At most 12 words.")]
+Headline = Annotated[str, Field(max_length=100, description="At most 12 words: what happened.")]
 
 
 class Overview(_Answer):
-    """Pass 4: the tone, a headline and a summary."""
+    """Pass 4: a headline, a summary, then the tone they show (written first, they ground it)."""
 
-    tone: ToneOf
     headline: Headline
     summary: Annotated[str, Field(max_length=300)] = Field(
         description="At most 30 words: who met, about what, with what result."
     )
+    tone: ToneOf
     evidence: Cites
 
 
 class ShortOverview(_Answer):
-    """Pass 4 for a document of one or two sentences, its own summary: the tone and a headline."""
+    """Pass 4 for a document of one or two sentences, its own summary: a headline and the tone."""
 
-    tone: ToneOf
     headline: Headline
+    tone: ToneOf
     evidence: Cites

@@ -26,7 +26,7 @@ from summarizer.scoring import TITLE_TOKENS, content_words, name_tokens, surname
 
 if TYPE_CHECKING:
     from summarizer.numbered import Numbered
-    from summarizer.schemas.passes import Person, Undertaking
+    from summarizer.schemas.passes import Participants, Party, Person, Undertaking
 
 
 class Named(Protocol):
@@ -196,7 +196,7 @@ def find_problems(answer: BaseModel, doc: Numbered) -> Iterator[Problem]:
     for what, item, items in _cited(answer):
         yield from _range_problems(what, item, items, doc)
     if isinstance(answer, Participants):
-        yield from _participant_problems(answer.participants, doc)
+        yield from _participant_problems(answer, doc)
     elif isinstance(answer, Agenda):
         yield from _agenda_problems(answer, doc)
     elif isinstance(answer, Commitments):
@@ -210,25 +210,23 @@ def restore_dropped(answer: BaseModel, earlier: list[BaseModel], doc: Numbered) 
     some anyway. An earlier item comes back only if adding it raises no new problem (other than
     a minor one). Returns what was restored, for ``meta.repairs``.
     """
-    name = _list_field(answer)
-    if name is None:
-        return []
     restored: list[str] = []
     count = _serious_count(answer, doc)
-    for old in earlier:
-        for item in getattr(old, name):
-            current = getattr(answer, name)
-            if item in current:
-                continue
-            trial = answer.model_copy(update={name: [*current, item.model_copy()]})
-            trial_count = _serious_count(trial, doc)
-            if trial_count > count:
-                continue
-            setattr(answer, name, getattr(trial, name))
-            count = trial_count
-            note = f"{_what(item)} was dropped by a re-ask: restored"
-            if note not in restored:
-                restored.append(note)
+    for name in _list_fields(answer):
+        for old in earlier:
+            for item in getattr(old, name):
+                current = getattr(answer, name)
+                if item in current:
+                    continue
+                trial = answer.model_copy(update={name: [*current, item.model_copy()]})
+                trial_count = _serious_count(trial, doc)
+                if trial_count > count:
+                    continue
+                setattr(answer, name, getattr(trial, name))
+                count = trial_count
+                note = f"{_what(item)} was dropped by a re-ask: restored"
+                if note not in restored:
+                    restored.append(note)
     return restored
 
 
@@ -236,12 +234,9 @@ def _serious_count(answer: BaseModel, doc: Numbered) -> int:
     return sum(not p.minor for p in find_problems(answer, doc))
 
 
-def _list_field(answer: BaseModel) -> str | None:
-    """The name of the answer's list of items, if it is one ("evidence" is its own citation)."""
-    return next(
-        (n for n in type(answer).model_fields if n != "evidence" and isinstance(getattr(answer, n), list)),
-        None,
-    )
+def _list_fields(answer: BaseModel) -> list[str]:
+    """The names of the answer's lists of items ("evidence" is its own citation)."""
+    return [n for n in type(answer).model_fields if n != "evidence" and isinstance(getattr(answer, n), list)]
 
 
 def _what(item: Any) -> str:
@@ -253,13 +248,13 @@ def _what(item: Any) -> str:
 
 def _cited(answer: BaseModel) -> Iterator[tuple[str, Any, list[Any] | None]]:
     """(what, item, the list holding it) for every item of ``answer`` that cites sentences."""
-    name = _list_field(answer)
-    if name is None:
+    names = _list_fields(answer)
+    if not names:
         yield _what(answer), answer, None
-        return
-    items = getattr(answer, name)
-    for item in items:
-        yield _what(item), item, items
+    for name in names:
+        items = getattr(answer, name)
+        for item in items:
+            yield _what(item), item, items
 
 
 def normalize_affiliation(text: str) -> str:
@@ -293,7 +288,20 @@ def _range_problems(what: str, item: Any, items: list[Any] | None, doc: Numbered
     )
 
 
-def _participant_problems(people: list[Person], doc: Numbered) -> Iterator[Problem]:
+def _participant_problems(answer: Participants, doc: Numbered) -> Iterator[Problem]:
+    for people in (answer.people, answer.parties):
+        yield from _named_problems(people, doc)
+    sides = {normalize_affiliation(p.side).lower() for p in answer.people} - {""}
+    for b in answer.parties:
+        if normalize_affiliation(b.name).lower() in sides:
+            yield Problem(
+                f'participant "{_label(b.name)}" is represented by a person listed: left out',
+                _drop(answer.parties, b),
+                True,
+            )
+
+
+def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterator[Problem]:
     for p in people:
         what = f'participant "{_label(p.name)}"'
         if is_reference_code(p.name):
@@ -332,16 +340,9 @@ def _participant_problems(people: list[Person], doc: Numbered) -> Iterator[Probl
                 _set(p, "title", ""),
                 True,
             )
-    sides = {normalize_affiliation(p.side).lower() for p in people if p.kind == "person"} - {""}
-    for p in people:
-        if p.kind == "body" and normalize_affiliation(p.name).lower() in sides:
-            yield Problem(
-                f'participant "{_label(p.name)}" is represented by a person listed: left out',
-                _drop(people, p),
-                True,
-            )
-    for i, a in enumerate(people):
-        for b in people[i + 1 :]:
+    listed: list[Person | Party] = list(people)
+    for i, a in enumerate(listed):
+        for b in listed[i + 1 :]:
             if same_person(a, b):
                 yield Problem(
                     f'participants "{a.name}" and "{b.name}" are one: merged', _merge(people, a, b), True
@@ -454,11 +455,11 @@ def _set(item: Any, name: str, value: Any) -> Callable[[], None]:
     return fix
 
 
-def _cite(p: Person, numbers: list[int]) -> Callable[[], None]:
+def _cite(p: Person | Party, numbers: list[int]) -> Callable[[], None]:
     return _set(p, "evidence", list(numbers))
 
 
-def _strip_title(p: Person, titled: str) -> Callable[[], None]:
+def _strip_title(p: Person | Party, titled: str) -> Callable[[], None]:
     def fix() -> None:
         name = _name_left(p.name, titled)
         if name:
@@ -468,7 +469,7 @@ def _strip_title(p: Person, titled: str) -> Callable[[], None]:
     return fix
 
 
-def _merge(people: list[Person], keep: Person, drop: Person) -> Callable[[], None]:
+def _merge(people: list[Any], keep: Any, drop: Any) -> Callable[[], None]:
     def fix() -> None:
         if not any(p is drop for p in people):
             return
@@ -495,6 +496,16 @@ def canonical_affiliation(text: str) -> str:
     key = " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
     key = key.removeprefix("the ")
     return _ALIAS.get(key, text.strip())
+
+
+def party_name(actor: str, sides: list[str]) -> str:
+    """A commitment's actor as the brief names the party: "US" and "Washington" become "United
+    States", and "both sides" the two sides of the people listed, when there are two."""
+    if _BOTH_SIDES.match(actor.strip().lower()):
+        return " and ".join(sides) if len(sides) == 2 else actor
+    parts = [p for p in re.split(r"\s*(?:,|\band\b|&)\s*", actor.strip()) if p]
+    named = [canonical_affiliation(p) for p in parts]
+    return " and ".join(named) if named != parts else actor
 
 
 def hedge_words(text: str) -> list[str]:

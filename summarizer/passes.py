@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from summarizer.checks import CUES, hedge_words, normalize_affiliation
+from summarizer.checks import CUES, hedge_words, normalize_affiliation, party_name
 from summarizer.numbered import Numbered, Span
 from summarizer.prompts import Prompt, field_guide
 from summarizer.schemas import brief as out
@@ -67,14 +67,18 @@ def messages(prompt: Prompt, p: Pass, doc: Numbered) -> list[dict[str, str]]:
     """The chat messages of pass ``p``: the instructions for every pass (the same for every
     document), then the numbered document and this pass's task."""
     guides = {q.name: field_guide(q.model) for q in PASSES}
-    task = prompt.part(p.name, undertakings=undertakings(doc))
+    task = prompt.part(p.name, undertakings=undertakings(doc), short=len(doc) <= SHORT)
     return prompt.render(document=doc.rendered, task=task, guides=guides, fields="")
 
 
 def undertakings(doc: Numbered) -> str:
-    """The numbers of the sentences whose words may state an undertaking ("agreed", "will",
-    "may", ...): a small model lists far more of the commitments when shown where to look."""
-    return ", ".join(str(n) for n, s in enumerate(doc.sentences, 1) if CUES.search(s.text))
+    """The sentences whose words may state an undertaking, with those words: "3 (agreed), 15
+    (may)". A small model lists far more of the commitments when shown where to look."""
+    return ", ".join(
+        f"{n} ({', '.join(dict.fromkeys(cues))})"
+        for n, s in enumerate(doc.sentences, 1)
+        if (cues := hedge_words(s.text))
+    )
 
 
 def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
@@ -84,7 +88,7 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
     pledges = _answer(answers, Commitments)
     overview = next(a for a in answers.values() if isinstance(a, Overview | ShortOverview))
     participants = []
-    for p in people.participants:
+    for p in people.everyone:
         cited = [*doc.valid(p.evidence), *doc.naming(p.name)]
         if not cited:
             continue
@@ -104,6 +108,7 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
         for a in agenda.agenda
         if doc.valid(a.evidence)
     ]
+    sides = list(dict.fromkeys(p.affiliation for p in participants if p.kind == "person" and p.affiliation))
     commitments = []
     for c in pledges.commitments:
         if not doc.valid(c.evidence):
@@ -112,7 +117,7 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
         cues = hedge_words(span.text)
         commitments.append(
             out.Commitment(
-                actor=c.actor,
+                actor=party_name(c.actor, sides),
                 action=c.action,
                 firmness=c.firmness,
                 hedge=" ".join(cues) or None,

@@ -68,13 +68,12 @@ STUB_PASSES: dict[str, dict[str, Any]] = {
     # Each "evidence" is a phrase of the seed: the stub cites the sentences of the request that
     # hold it, and leaves the item out when none does (as a model would, for a part of a document).
     "participants": {
-        "participants": [
+        "people": [
             {
                 "evidence": "John Bass",
                 "name": "John Bass",
                 "title": "Acting Under Secretary of State for Political Affairs",
                 "side": "United States",
-                "kind": "person",
                 "role": "guest",
             },
             {
@@ -82,10 +81,10 @@ STUB_PASSES: dict[str, dict[str, Any]] = {
                 "name": "Amna Baloch",
                 "title": "Foreign Secretary",
                 "side": "Pakistan",
-                "kind": "person",
                 "role": "host",
             },
-        ]
+        ],
+        "parties": [],
     },
     "agenda": {"agenda": [{"evidence": "including trade, energy", "topic": "trade"}]},
     "commitments": {

@@ -28,7 +28,6 @@ DAR = {
     "name": "Mohammad Ishaq Dar",
     "title": "Deputy Prime Minister and Foreign Minister",
     "side": "Pakistan",
-    "kind": "person",
     "role": "host",
     "evidence": [4],
 }
@@ -36,8 +35,8 @@ DAR = {
 
 def _people(*extra: dict[str, Any], baloch: dict[str, Any] | None = None) -> dict[str, Any]:
     answer = copy.deepcopy(STUB_PASSES["participants"])
-    answer["participants"][1] |= baloch or {}
-    answer["participants"] += extra
+    answer["people"][1] |= baloch or {}
+    answer["people"] += extra
     return answer
 
 

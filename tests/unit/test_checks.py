@@ -28,6 +28,7 @@ from summarizer.schemas.passes import (
     Commitments,
     Overview,
     Participants,
+    Party,
     Person,
     Topic,
     Undertaking,
@@ -46,16 +47,11 @@ def person(
     side: str = "",
     evidence: list[int] | None = None,
     kind: str = "person",
-) -> Person:
+) -> Person | Party:
+    if kind == "body":
+        return Party.model_validate({"name": name, "evidence": evidence or [1]})
     return Person.model_validate(
-        {
-            "name": name,
-            "title": title,
-            "side": side,
-            "kind": kind,
-            "role": "participant",
-            "evidence": evidence or [1],
-        }
+        {"name": name, "title": title, "side": side, "role": "participant", "evidence": evidence or [1]}
     )
 
 
@@ -73,8 +69,10 @@ def baloch(evidence: list[int] | None = None) -> Person:
     return person("Amna Baloch", "Foreign Secretary", "Pakistan", evidence or [2, 7])
 
 
-def people(*items: Person) -> Participants:
-    return Participants(participants=list(items))
+def people(*items: Person | Party) -> Participants:
+    return Participants(
+        people=[p for p in items if isinstance(p, Person)], parties=[p for p in items if isinstance(p, Party)]
+    )
 
 
 def pledges(*items: Undertaking) -> Commitments:
@@ -142,7 +140,7 @@ def test_a_number_out_of_range_is_re_asked_naming_it_and_the_range() -> None:
         " cite the sentences that show it"
     )
     fixed, repairs = last_attempt(answer)
-    assert fixed.participants[0].evidence == [2]
+    assert fixed.everyone[0].evidence == [2]
     assert repairs == [problem.message]
 
 
@@ -185,7 +183,7 @@ def test_a_participant_named_in_one_sentence_they_did_not_cite_is_re_cited() -> 
     assert problem.minor
     assert problem.message == 'participant "Mohammad Ishaq Dar" is named in sentence 4: cited it'
     fixed, repairs = last_attempt(answer)
-    assert fixed.participants[0].evidence == [4]
+    assert fixed.everyone[0].evidence == [4]
     assert repairs == [problem.message]
 
 
@@ -194,7 +192,7 @@ def test_a_participant_named_in_several_sentences_they_did_not_cite_is_re_cited(
     (problem,) = problems(answer)
     assert problem.minor and "named in sentences 2, 7" in problem.message
     fixed, _ = last_attempt(answer)
-    assert fixed.participants[0].evidence == [2, 7]
+    assert fixed.everyone[0].evidence == [2, 7]
 
 
 def test_a_participant_named_nowhere_is_re_asked_then_dropped() -> None:
@@ -207,7 +205,7 @@ def test_a_participant_named_nowhere_is_re_asked_then_dropped() -> None:
     with pytest.raises(ValueError):
         not_last().check(answer.model_copy(deep=True))
     fixed, repairs = last_attempt(answer)
-    assert [p.name for p in fixed.participants] == ["John Bass"]
+    assert [p.name for p in fixed.everyone] == ["John Bass"]
     assert repairs == [problem.message]
 
 
@@ -217,7 +215,7 @@ def test_a_title_inside_the_name_is_moved_out() -> None:
     assert problem.minor
     assert 'the title "Under Secretary" moved out of the name' in problem.message
     fixed, _ = last_attempt(answer)
-    assert (fixed.participants[0].name, fixed.participants[0].title) == ("John Bass", BASS_TITLE)
+    assert (fixed.everyone[0].name, fixed.everyone[0].title) == ("John Bass", BASS_TITLE)
 
 
 def test_a_title_inside_the_name_becomes_the_title_when_none_is_given() -> None:
@@ -225,7 +223,7 @@ def test_a_title_inside_the_name_becomes_the_title_when_none_is_given() -> None:
     (problem,) = problems(answer)
     assert problem.minor
     fixed, _ = last_attempt(answer)
-    assert (fixed.participants[0].name, fixed.participants[0].title) == ("Amna Baloch", "Foreign Secretary")
+    assert (fixed.everyone[0].name, fixed.everyone[0].title) == ("Amna Baloch", "Foreign Secretary")
 
 
 @pytest.mark.parametrize(
@@ -235,13 +233,13 @@ def test_a_person_named_only_by_title_keeps_the_name(name: str, title: str) -> N
     answer = people(person(name, title, "", [9]))
     assert not any("moved out of the name" in m for m in messages(answer))
     fixed, _ = last_attempt(answer)
-    assert fixed.participants[0].name == name
+    assert fixed.everyone[0].name == name
 
 
 def test_a_title_holding_of_is_moved_out_whole() -> None:
     doc = Numbered("Secretary of State Antony Blinken met Foreign Minister Wang Yi in Beijing.")
     fixed, _ = last_attempt(people(person("Secretary of State Antony Blinken", "", "", [1])), doc)
-    assert (fixed.participants[0].name, fixed.participants[0].title) == (
+    assert (fixed.everyone[0].name, fixed.everyone[0].title) == (
         "Antony Blinken",
         "Secretary of State",
     )
@@ -255,7 +253,7 @@ def test_a_title_not_written_beside_the_name_is_cleared() -> None:
         'participant "Amna Baloch": the title "Ambassador" is not written beside the name: cleared'
     )
     fixed, _ = last_attempt(answer)
-    assert fixed.participants[0].title == ""
+    assert fixed.everyone[0].title == ""
     assert messages(people(baloch())) == []  # "Foreign Secretary" is written there: kept
 
 
@@ -265,8 +263,8 @@ def test_one_person_listed_twice_is_merged() -> None:
     assert problem.minor
     assert problem.message == 'participants "Amna Baloch" and "Baloch" are one: merged'
     fixed, _ = last_attempt(answer)
-    assert [p.name for p in fixed.participants] == ["Amna Baloch", "John Bass"]
-    merged = fixed.participants[0]
+    assert [p.name for p in fixed.everyone] == ["Amna Baloch", "John Bass"]
+    merged = fixed.everyone[0]
     assert (merged.title, merged.side, merged.evidence) == ("Foreign Secretary", "Pakistan", [2, 7])
 
 
@@ -275,7 +273,7 @@ def test_the_longer_name_is_kept_and_the_missing_fields_filled_when_merging() ->
         person("Baloch", "", "", [7]), person("Amna Baloch", "Foreign Secretary", "Pakistan", [2])
     )
     fixed, _ = last_attempt(answer)
-    (merged,) = fixed.participants
+    (merged,) = fixed.everyone
     assert (merged.name, merged.title, merged.side) == ("Amna Baloch", "Foreign Secretary", "Pakistan")
     assert merged.evidence == [7, 2]
 
@@ -290,7 +288,7 @@ def test_a_body_represented_by_a_listed_person_is_left_out() -> None:
     assert problem.minor
     assert problem.message == 'participant "Pakistan" is represented by a person listed: left out'
     fixed, _ = last_attempt(answer)
-    assert [p.name for p in fixed.participants] == ["Amna Baloch", "United States"]
+    assert [p.name for p in fixed.everyone] == ["Amna Baloch", "United States"]
 
 
 def test_a_reference_code_is_left_out() -> None:
@@ -300,7 +298,7 @@ def test_a_reference_code_is_left_out() -> None:
     assert problem.minor
     assert problem.message == 'participant "US/MC/34" is a reference code, not a person or body: left out'
     fixed, _ = last_attempt(answer, doc)
-    assert [p.name for p in fixed.participants] == ["Amna Baloch"]
+    assert [p.name for p in fixed.everyone] == ["Amna Baloch"]
 
 
 # --- commitments ---------------------------------------------------------------------------
@@ -483,8 +481,8 @@ def test_a_reask_starts_with_the_header_and_lists_the_problems() -> None:
         " write the name as the document does",
     ]
     assert request.repairs == []
-    assert [p.name for p in answer.participants] == ["John Bass", "Amina Balochistani"]  # nothing fixed
-    assert answer.participants[0].evidence == [2, 40]
+    assert [p.name for p in answer.everyone] == ["John Bass", "Amina Balochistani"]  # nothing fixed
+    assert answer.everyone[0].evidence == [2, 40]
     assert len(request.earlier) == 1 and request.earlier[0] == answer
 
 
@@ -498,20 +496,20 @@ def test_a_reask_names_at_most_max_messages_problems() -> None:
 
 
 def test_the_reask_reaches_the_model_through_validation() -> None:
-    data = {"participants": [person("Amina Balochistani", "", "", [2]).model_dump()]}
+    data = {"people": [person("Amina Balochistani", "", "", [2]).model_dump()], "parties": []}
     with pytest.raises(ValidationError) as err:
         Participants.model_validate(data, context={"request": not_last()})
     assert REASK_HEADER in str(err.value)
     assert "input_value" not in str(err.value)  # the re-ask names the problem, not the whole answer
-    assert Participants.model_validate(data).participants[0].name == "Amina Balochistani"  # no request
+    assert Participants.model_validate(data).everyone[0].name == "Amina Balochistani"  # no request
 
 
 def test_minor_problems_alone_are_fixed_without_a_reask() -> None:
     answer = people(person("Foreign Secretary Amna Baloch", "", "Pakistan", [1]))
     request = not_last()
     fixed = checked(request, answer)
-    assert (fixed.participants[0].name, fixed.participants[0].title) == ("Amna Baloch", "Foreign Secretary")
-    assert fixed.participants[0].evidence == [2, 7]
+    assert (fixed.everyone[0].name, fixed.everyone[0].title) == ("Amna Baloch", "Foreign Secretary")
+    assert fixed.everyone[0].evidence == [2, 7]
     assert len(request.repairs) == 2 and request.earlier == []
 
 
@@ -521,9 +519,9 @@ def test_the_last_attempt_fixes_and_names_each_repair_once() -> None:
 
     request = Request(DOC)
     fixed = checked(request, answer())
-    assert [p.name for p in fixed.participants] == ["John Bass", "Amna Baloch"]
-    assert fixed.participants[0].evidence == [2]
-    assert fixed.participants[1].evidence == [2, 7]
+    assert [p.name for p in fixed.everyone] == ["John Bass", "Amna Baloch"]
+    assert fixed.everyone[0].evidence == [2]
+    assert fixed.everyone[1].evidence == [2, 7]
     assert len(request.repairs) == 3
     request.check(answer())  # instructor may validate one answer twice
     assert len(request.repairs) == 3
@@ -539,7 +537,7 @@ def test_the_last_attempt_restores_what_a_reask_dropped_unless_it_adds_a_serious
     request.last_attempt = lambda: True
     fixed = checked(request, people(bass(), baloch()))
     # Dar is back, with the last attempt's fixes; the person named nowhere stays out.
-    assert [(p.name, p.title) for p in fixed.participants] == [
+    assert [(p.name, p.title) for p in fixed.everyone] == [
         ("John Bass", BASS_TITLE),
         ("Amna Baloch", "Foreign Secretary"),
         ("Mohammad Ishaq Dar", "Deputy Prime Minister"),
@@ -554,7 +552,7 @@ def test_nothing_is_restored_before_the_last_attempt() -> None:
     request = not_last()
     request.earlier.append(people(bass(), baloch()))
     fixed = checked(request, people(bass()))
-    assert [p.name for p in fixed.participants] == ["John Bass"]
+    assert [p.name for p in fixed.everyone] == ["John Bass"]
 
 
 def test_restore_dropped_restores_commitments_but_not_an_unnamed_actor() -> None:

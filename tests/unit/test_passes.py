@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from summarizer.checks import firmness_of, hedge_words
+from summarizer.checks import firmness_of, hedge_words, party_name
 from summarizer.numbered import Numbered
 from summarizer.passes import PASSES, assemble, response_model, undertakings
 from summarizer.schemas.brief import AgendaItem, Brief, Commitment, Participant, Tone
@@ -14,6 +14,7 @@ from summarizer.schemas.passes import (
     Commitments,
     Overview,
     Participants,
+    Party,
     Person,
     ShortOverview,
     SomeCommitments,
@@ -32,17 +33,14 @@ def doc() -> Numbered:
     return Numbered(SOURCE)
 
 
-def _person(name: str, title: str, side: str, evidence: list[int], kind: str = "person") -> Person:
+def _person(name: str, title: str, side: str, evidence: list[int]) -> Person:
     return Person.model_validate(
-        {
-            "name": name,
-            "title": title,
-            "side": side,
-            "kind": kind,
-            "role": "participant",
-            "evidence": evidence,
-        }
+        {"name": name, "title": title, "side": side, "role": "participant", "evidence": evidence}
     )
+
+
+def _party(name: str, evidence: list[int]) -> Party:
+    return Party.model_validate({"name": name, "evidence": evidence})
 
 
 def _pledge(actor: str, action: str, firmness: str, evidence: list[int]) -> Undertaking:
@@ -54,13 +52,13 @@ def _pledge(actor: str, action: str, firmness: str, evidence: list[int]) -> Unde
 def _answers(summary: str = "John Bass met Amna Baloch in Islamabad.") -> dict[str, BaseModel]:
     return {
         "participants": Participants(
-            participants=[
+            people=[
                 _person("John Bass", BASS_TITLE, "US", [2]),
                 _person("Amna Baloch", "Foreign Secretary", "Pakistani", [7]),
                 # Cited at a sentence that does not name him: the span comes from one that does.
                 _person("Mohammad Ishaq Dar", "Deputy Prime Minister and Foreign Minister", "Pakistan", [1]),
-                _person("Pakistan", "", "", [1], kind="body"),
-            ]
+            ],
+            parties=[_party("Pakistan", [1])],
         ),
         "agenda": Agenda(agenda=[Topic(topic="trade", evidence=[3]), Topic(topic="security", evidence=[17])]),
         "commitments": SomeCommitments(
@@ -114,9 +112,30 @@ def test_participants_evidence_is_narrowed_to_name_and_title(doc: Numbered) -> N
     assert (first.name, first.title, first.kind) == ("John Bass", BASS_TITLE, "person")
 
 
+def test_a_commitment_names_its_party_as_the_brief_does(doc: Numbered) -> None:
+    answers = _answers()
+    answers["commitments"] = SomeCommitments(
+        commitments=[
+            _pledge("both sides", "strengthen ties and enhance cooperation", "firm", [3]),
+            _pledge("US", "continue its support in counter-terrorism training", "expected", [17]),
+            _pledge("John Bass", "support Pakistan's efforts toward economic stabilization", "firm", [12]),
+        ]
+    )
+    actors = [c.actor for c in assemble(answers, doc).commitments]
+    # The two sides of the people listed; the canonical name of an abbreviation; a person as named.
+    assert actors == ["United States and Pakistan", "United States", "John Bass"]
+
+
+def test_both_sides_stays_as_written_unless_the_people_listed_show_two_sides() -> None:
+    assert party_name("both sides", ["Chile"]) == "both sides"
+    assert party_name("the two sides", ["Chile", "France"]) == "Chile and France"
+    assert party_name("Chile, France and Peru", []) == "Chile, France and Peru"  # nothing to rename
+    assert party_name("Washington and Paris", []) == "United States and France"
+
+
 def test_a_participant_whose_name_is_nowhere_gets_the_cited_sentence(doc: Numbered) -> None:
     answers = _answers()
-    answers["participants"] = Participants(participants=[_person("A Spokesman", "", "", [3])])
+    answers["participants"] = Participants(people=[_person("A Spokesman", "", "", [3])], parties=[])
     (p,) = assemble(answers, doc).participants
     assert p.evidence == doc.sentence(3).text
 
@@ -143,7 +162,7 @@ def test_commitments_evidence_runs_from_the_cue_and_the_hedge_holds_the_cue_word
 
 def _chile_answers(commitment: Undertaking) -> dict[str, BaseModel]:
     answers = _answers()
-    answers["participants"] = Participants(participants=[_person("Chile", "", "", [1], kind="body")])
+    answers["participants"] = Participants(people=[], parties=[_party("Chile", [1])])
     answers["agenda"] = Agenda(agenda=[Topic(topic="ports", evidence=[2])])
     answers["commitments"] = Commitments(commitments=[commitment])
     answers["overview"] = Overview(tone="neutral", headline="Talks", summary="They met.", evidence=[1])
@@ -185,9 +204,12 @@ def test_a_summary_cut_off_mid_sentence_keeps_its_whole_sentences(doc: Numbered)
 
 
 def test_undertakings_lists_the_sentences_with_cue_words(doc: Numbered) -> None:
-    assert undertakings(doc) == "3, 12, 15, 16, 17, 20, 22"
+    assert undertakings(doc) == (
+        "3 (agreed), 12 (commitment), 15 (may, explore), 16 (could), 17 (reaffirming, commitment),"
+        " 20 (expected to, aims to), 22 (possibly)"
+    )
     small = Numbered("They met on Monday. Chile will fund the study. The weather was fine. Peru may join.")
-    assert undertakings(small) == "2, 4"
+    assert undertakings(small) == "2 (will), 4 (may)"
     assert undertakings(Numbered("The weather was fine.")) == ""
 
 
@@ -213,7 +235,7 @@ def test_a_short_document_is_its_own_summary() -> None:
     assert response_model(overview, short) is ShortOverview
     assert response_model(overview, Numbered("They met. They spoke. They left.")) is Overview
     answers = {
-        "participants": Participants.model_construct(participants=[]),
+        "participants": Participants.model_construct(people=[], parties=[]),
         "agenda": Agenda(agenda=[Topic(topic="fishing", evidence=[2])]),
         "commitments": Commitments(commitments=[]),
         "overview": ShortOverview(tone="neutral", headline="Ministers meet in Lima", evidence=[1]),

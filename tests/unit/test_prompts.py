@@ -20,14 +20,14 @@ def test_each_pass_shares_the_instructions_and_the_numbered_document() -> None:
     for (system, user), p in zip(sent, passes.PASSES, strict=True):
         assert system["role"] == "system" and user["role"] == "user"
         assert system == sent[0][0]  # the same for every pass and every document
-        assert "- participants (list of objects, at most 12)" in system["content"]
+        assert "- people (list of objects, at most 12)" in system["content"]
         assert "Oslo" not in system["content"]
         assert user["content"].startswith("Document:\n[1] The talks were held in Oslo.\n[2] Norway agreed")
         assert f"Task: {p.name}." in user["content"]
     # The document comes before the task: the passes share it as a prefix, for the prompt cache.
     prefix = sent[0][1]["content"].split("Task:")[0]
     assert all(user["content"].startswith(prefix) for _, user in sent)
-    assert "Sentences 2 have words of undertaking" in sent[2][1]["content"]
+    assert "words of undertaking in turn: 2 (agreed)." in sent[2][1]["content"]
     assert len(prompt.sha256) == 64
 
 
