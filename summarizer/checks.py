@@ -362,8 +362,16 @@ def _commitment_problems(commitments: list[Undertaking], doc: Numbered) -> Itera
         if missing:
             yield Problem(
                 f'{what}: the actor "{c.actor}" is not a party named in the document; name the country,'
-                " organisation or person as the document does"
+                " organisation or person as the document does",
+                _drop(commitments, c),
             )
+            continue
+        if not CUES.sub(" ", c.action).strip(" .,;:'\"-"):
+            yield Problem(
+                f"{what}: that is only the words of undertaking; write what was undertaken",
+                _drop(commitments, c),
+            )
+            continue
         # The sentence that states it: a cited one with an undertaking's words and the action,
         # else any such sentence; a small model often cites by position, not by content.
         cited = [n for n in doc.valid(c.evidence) if n in stating]

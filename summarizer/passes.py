@@ -72,13 +72,10 @@ def messages(prompt: Prompt, p: Pass, doc: Numbered) -> list[dict[str, str]]:
 
 
 def undertakings(doc: Numbered) -> str:
-    """The sentences whose words may state an undertaking, with those words: "3 (agreed), 15
-    (may)". A small model lists far more of the commitments when shown where to look."""
-    return ", ".join(
-        f"{n} ({', '.join(dict.fromkeys(cues))})"
-        for n, s in enumerate(doc.sentences, 1)
-        if (cues := hedge_words(s.text))
-    )
+    """The numbers of the sentences whose words may state an undertaking ("agreed", "will",
+    "may", ...): a small model lists far more of the commitments when shown where to look.
+    (Shown the words too, it wrote them as the actions.)"""
+    return ", ".join(str(n) for n, s in enumerate(doc.sentences, 1) if CUES.search(s.text))
 
 
 def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:

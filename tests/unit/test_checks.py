@@ -397,15 +397,33 @@ def test_two_actors_undertaking_different_things_in_one_sentence_are_both_kept()
     assert messages(answer) == []
 
 
-def test_an_actor_not_named_in_the_document_is_re_asked() -> None:
+def test_an_actor_not_named_in_the_document_is_re_asked_then_left_out() -> None:
     for actor in ("NATO", "Pakistan and NATO"):
-        answer = pledges(pledge(actor, "strengthen ties and enhance cooperation", "firm", [3]))
+        answer = pledges(
+            pledge(actor, "strengthen ties and enhance cooperation", "firm", [3]),
+            pledge("United States", "continue its support in counter-terrorism training", "expected", [20]),
+        )
         (problem,) = problems(answer)
-        assert not problem.minor and problem.fix is None
+        assert not problem.minor
         assert problem.message.startswith(
             f'commitment "strengthen ties and enhance cooperation": the actor "{actor}" is not a party'
             " named in the document"
         )
+        fixed, _ = last_attempt(answer)
+        assert [c.actor for c in fixed.commitments] == ["United States"]
+
+
+@pytest.mark.parametrize("action", ["commitment", "may explore", "reaffirming commitment."])
+def test_an_action_of_nothing_but_words_of_undertaking_is_re_asked_then_left_out(action: str) -> None:
+    answer = pledges(pledge("Pakistan and the United States", action, "firm", [17]))
+    (problem,) = problems(answer)
+    assert not problem.minor
+    assert (
+        problem.message
+        == f'commitment "{action}": that is only the words of undertaking; write what was undertaken'
+    )
+    fixed, _ = last_attempt(answer)
+    assert fixed.commitments == []
 
 
 @pytest.mark.parametrize(

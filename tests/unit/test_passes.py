@@ -204,12 +204,9 @@ def test_a_summary_cut_off_mid_sentence_keeps_its_whole_sentences(doc: Numbered)
 
 
 def test_undertakings_lists_the_sentences_with_cue_words(doc: Numbered) -> None:
-    assert undertakings(doc) == (
-        "3 (agreed), 12 (commitment), 15 (may, explore), 16 (could), 17 (reaffirming, commitment),"
-        " 20 (expected to, aims to), 22 (possibly)"
-    )
+    assert undertakings(doc) == "3, 12, 15, 16, 17, 20, 22"
     small = Numbered("They met on Monday. Chile will fund the study. The weather was fine. Peru may join.")
-    assert undertakings(small) == "2 (will), 4 (may)"
+    assert undertakings(small) == "2, 4"
     assert undertakings(Numbered("The weather was fine.")) == ""
 
 
