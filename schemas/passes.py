@@ -108,11 +108,6 @@ class Agenda(_Answer):
 class Undertaking(BaseModel):
     """Something a party undertook, or is expected or able to do."""
 
-    # First, unlike the other passes' evidence: the model is told which sentences hold words of
-    # undertaking, and goes through them in turn.
-    evidence: Annotated[list[int], Field(min_length=1, max_length=2)] = Field(
-        description="The number of the sentence that states it, e.g. [3]."
-    )
     actor: Annotated[str, Field(max_length=80)] = Field(
         description='Who undertook it, as the document names them: "France", "Paul Martin",'
         ' or both parties by name, "Chile and France".'
@@ -124,6 +119,7 @@ class Undertaking(BaseModel):
         description="firm: agreed, pledged, signed, will. expected: is expected to, plans to,"
         " will likely. possible: may, could, might, explore, offered."
     )
+    evidence: Cites
 
 
 class Commitments(_Answer):

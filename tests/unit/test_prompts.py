@@ -27,7 +27,7 @@ def test_each_pass_shares_the_instructions_and_the_numbered_document() -> None:
     # The document comes before the task: the passes share it as a prefix, for the prompt cache.
     prefix = sent[0][1]["content"].split("Task:")[0]
     assert all(user["content"].startswith(prefix) for _, user in sent)
-    assert "words of undertaking in turn: 2." in sent[2][1]["content"]
+    assert "Sentences 2 have words of undertaking" in sent[2][1]["content"]
     assert len(prompt.sha256) == 64
 
 
