@@ -314,7 +314,7 @@ def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterat
         # Each lookup scans the whole document: made once, for the name as the document writes it.
         naming = doc.naming(bare) if bare else []
         name = bare if naming else p.name
-        naming = naming or doc.naming(name)
+        naming = naming or doc.naming(name) or _naming_in_parts(name, doc)
         cited = doc.valid(p.evidence)
         if not any(doc.name_span(n, name, "") for n in cited):
             if len(naming) == 1:
@@ -560,6 +560,15 @@ def _title_in_name(p: Named) -> str | None:
     if lead == len(words) or not any(w in TITLE_TOKENS for w in folded[:lead]):
         return None
     return " ".join(words[:lead])
+
+
+def _naming_in_parts(name: str, doc: Numbered) -> list[int]:
+    """The sentences naming the last word of ``name``, when the document writes every word of it,
+    if not together: "Hillary Clinton" for a text of "Hillary" and "Mrs. Clinton"."""
+    words = name.split()
+    if len(words) < 2 or not all(doc.naming(w) for w in words[:-1]):
+        return []
+    return doc.naming(words[-1])
 
 
 def _without_title(name: str) -> str:

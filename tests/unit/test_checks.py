@@ -291,6 +291,16 @@ def test_a_body_represented_by_a_listed_person_is_left_out() -> None:
     assert [p.name for p in fixed.everyone] == ["Amna Baloch", "United States"]
 
 
+def test_a_name_whose_words_the_document_writes_apart_is_cited_where_the_last_one_stands() -> None:
+    doc = Numbered("Hillary spoke in San Diego. Mrs. Clinton attacked Trump's policy. Trump replied.")
+    answer = people(person("Hillary Clinton", "", "", [3]))
+    (problem,) = problems(answer, doc)
+    assert problem.minor and problem.message == 'participant "Hillary Clinton" is named in sentence 2: cited it'
+    assert messages(people(person("Bill Clinton", "", "", [2])), doc) == [
+        'participant "Bill Clinton" is not named in the document: write the name as the document does'
+    ]
+
+
 def test_a_reference_code_is_left_out() -> None:
     doc = Numbered("Cable US/MC/34 records the talks. Amna Baloch met John Bass.")
     answer = people(person("US/MC/34", "", "", [1], kind="body"), person("Amna Baloch", "", "", [2]))
