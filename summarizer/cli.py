@@ -570,17 +570,33 @@ def _note(message: str) -> None:
 
 
 def _setup_logging(debug: bool) -> None:
-    from rich.console import Console
-    from rich.logging import RichHandler
+    """Logs go to stderr: with --debug, every logger's details through rich; otherwise our own
+    warnings, each as one plain line (no wrapping, so a path in it can be copied)."""
+    handler: logging.Handler
+    if debug:
+        from rich.console import Console
+        from rich.logging import RichHandler
 
-    handler = RichHandler(console=Console(stderr=True), show_time=False, show_path=False, markup=False)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+        handler = RichHandler(console=Console(stderr=True), show_time=False, show_path=False, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine())
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler], force=True)
     logging.getLogger("summarizer").setLevel(logging.DEBUG if debug else logging.INFO)
     if not debug:
         # instructor and litellm log failures that we report ourselves, as one line.
         for noisy in ("instructor", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
+
+
+class _OneLine(logging.Formatter):
+    """``warning: message`` on one line, like the CLI's other messages (a traceback follows it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = " ".join(record.getMessage().split())
+        line = message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
+        return line + ("\n" + self.formatException(record.exc_info) if record.exc_info else "")
 
 
 def main() -> None:

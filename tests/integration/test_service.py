@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +170,18 @@ def test_serve_refuses_an_open_host_without_a_token(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 3
     assert "refusing to serve 0.0.0.0 without a bearer token" in result.stderr
+
+
+def test_a_corrupt_cache_never_fails_a_request(stub_module: StubServer, tmp_path: Path) -> None:
+    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"garbage, not a database\n" * 50)
+    with serve(stub_module, tmp_path, cache=True) as running:
+        for _ in range(2):  # a brief, then the same brief from the new cache
+            response = httpx.post(
+                f"{running.url}/v1/briefs", json={"text": SEED_TEXT}, headers=running.headers()
+            )
+            assert response.status_code == 200, response.text
+        assert response.json()["meta"]["cached"] is True
+        (aside,) = cache.parent.glob("briefs.sqlite.corrupt-*")
+        assert f"{cache}" in running.access_log() and f"{aside}" in running.access_log()
