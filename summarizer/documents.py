@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,3 +77,9 @@ def check_text(text: str, name: str = "document") -> None:
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v")
     if controls > _MAX_CONTROL_SHARE * len(text):
         raise InputError(f"{name}: looks like a binary file, not text")
+
+
+def text_sha256(text: str) -> str:
+    """sha256 of the text in UTF-8; a lone surrogate (text that is not valid Unicode) is hashed
+    as it stands instead of raising."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

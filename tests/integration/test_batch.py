@@ -185,3 +185,57 @@ async def test_library_batch_is_an_async_iterator(stub: StubServer) -> None:
     assert sorted(by_id) == ["doc-1", "doc-2", "doc-3"]
     assert by_id["doc-2"].status == "failed" and by_id["doc-2"].error_type == "InputError"
     assert by_id["doc-1"].status == "ok" and by_id["doc-1"].brief.participants[0].name == "John Bass"
+
+
+def _jsonl(rows: list[dict[str, str]]) -> Path:
+    path = Path("docs.jsonl")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (["a/./b", "a/b"], "the id 'a/./b' cannot name an output file: it has a '.' segment"),
+        (["a/../b"], "it has a '..' segment"),
+        (["a/"], "the id 'a/' cannot name an output file: it ends with '/'"),
+        (["a//b"], "it has an empty segment"),
+        (["/etc/x"], "it has an empty segment"),
+        (["a/.b"], "starts with '.'"),
+        (["a\\b"], "it holds the character '\\\\'"),
+        (["caf\u00e9", "cafe\u0301"], "two documents have the id 'café'"),  # one name, two spellings
+    ],
+)
+def test_ids_that_name_one_file_or_a_hidden_one_are_refused(
+    stub: StubServer, ids: list[str], message: str
+) -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    source = _jsonl([{"id": i, "text": seed} for i in ids])
+    result = runner.invoke(app, ["batch", "--from-jsonl", str(source), "--config", str(_config(stub))])
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert stub.requests == [] and not Path("briefs").exists()
+
+
+def test_any_file_name_is_briefed_under_a_safe_id(stub: StubServer, tmp_path: Path) -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    folder = tmp_path / "docs"
+    (folder / "sub folder").mkdir(parents=True)
+    names = {
+        "minutes of 3 May.txt": "minutes of 3 May",
+        "Zürich talks.md": "Zürich talks",
+        "sub folder/Ελληνικά.txt": "sub folder/Ελληνικά",
+        "tab\there.txt": "tab_here",
+        os.fsdecode(b"latin-1 caf\xe9.txt"): "latin-1 caf_",  # not UTF-8: a lone surrogate in Python
+    }
+    for n, name in enumerate(names):
+        (folder / name).write_text(f"{seed}\n\nMarker {n}.\n", encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(folder), "-o", "out", "--config", str(_config(stub))])
+    assert result.exit_code == 0, result.stderr
+    rows = _manifest(Path("out"))
+    assert {r["id"]: r["source"] for r in rows} == {i: str(folder / n) for n, i in names.items()}
+    assert {r["status"] for r in rows} == {"ok"}
+    for r in rows:
+        assert r["outputs"] == [f"{r['id']}.json"] and (Path("out") / r["outputs"][0]).is_file()
+    again = runner.invoke(app, ["batch", str(folder), "-o", "out", "--config", str(_config(stub))])
+    assert again.exit_code == 0 and "5 of 5 documents already done" in again.stderr
