@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from summarizer.errors import InputError
 
 # Share of control characters (other than whitespace) above which text counts as binary.
 _MAX_CONTROL_SHARE = 0.01
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -71,9 +73,15 @@ def decode(data: bytes, name: str = "document") -> tuple[str, str]:
 
 
 def check_text(text: str, name: str = "document") -> None:
-    """Reject text that is empty or mostly control characters."""
+    """Reject text that is empty, mostly control characters, or not valid Unicode."""
     if not text.strip():
         raise InputError(f"{name}: is empty")
+    surrogate = _LONE_SURROGATE.search(text)
+    if surrogate is not None:  # e.g. "\ud800" in JSON: it cannot be written as UTF-8, nor sent on
+        raise InputError(
+            f"{name}: is not valid Unicode: a lone surrogate (U+{ord(surrogate.group()):04X})"
+            f" at character {surrogate.start():,}"
+        )
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v")
     if controls > _MAX_CONTROL_SHARE * len(text):
         raise InputError(f"{name}: looks like a binary file, not text")

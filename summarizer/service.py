@@ -9,10 +9,12 @@ request with no document text.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hmac
 import json
 import logging
 import os
+import re
 import statistics
 import time
 from collections import deque
@@ -35,6 +37,8 @@ from summarizer.errors import ConfigError, InputError, OutputValidationError, Pr
 from summarizer.prompts import available_prompts
 from summarizer.render import render
 from summarizer.schemas import SCHEMAS, Brief, output_json_schema
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 CONFIG_ENV = "SUMMARIZER_SERVE_CONFIG"
 """The config file ``summarizer serve --config`` passes to its worker processes."""
@@ -115,6 +119,7 @@ class ServiceError(Exception):
     def __init__(
         self, status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None
     ):
+        detail = _valid_unicode(detail)  # it may quote a client's field name, which may not be Unicode
         super().__init__(detail)
         self.problem = Problem(
             type=f"urn:summarizer:problem:{slug}", title=title, status=status, detail=detail
@@ -351,7 +356,9 @@ def create_app(settings: Settings | None = None) -> Guard:
         for code, text in [
             (401, "Missing or wrong bearer token"),
             (413, "Body too large"),
+            (415, "Neither application/json nor text/plain"),
             (422, "Unusable request or document"),
+            (500, "Internal error"),
             (502, "The model provider failed, or its output stayed invalid"),
             (503, "Busy: retry after Retry-After seconds"),
             (504, "Timed out"),
@@ -426,8 +433,26 @@ def create_app(settings: Settings | None = None) -> Guard:
         media = "text/html" if body.format == "html" else "text/markdown"
         return PlainTextResponse(render(brief, body.format, body.text), media_type=f"{media}; charset=utf-8")
 
-    @app.post("/v1/briefs/batch", summary="Brief several documents", responses=problem_responses)
-    async def create_briefs(request: Request, body: BatchRequest) -> BatchResponse:
+    batch_schema = BatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    batch_components = {**batch_schema.pop("$defs", {}), "BatchRequest": batch_schema}
+
+    @app.post(
+        "/v1/briefs/batch",
+        summary="Brief several documents",
+        response_model=BatchResponse,
+        responses=problem_responses,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}}},
+            }
+        },
+    )
+    async def create_briefs(request: Request) -> Response:
+        try:
+            body = BatchRequest.model_validate(await _json_body(request))
+        except ValidationError as e:
+            raise _invalid(e) from e
         if len(body.documents) > settings.service_max_batch:
             raise ServiceError(
                 422, "batch-too-large", "Too many documents",
@@ -439,7 +464,7 @@ def create_app(settings: Settings | None = None) -> Guard:
         tokens = 0
         async with service.limiter.slot():  # one slot: the documents are briefed one after another
             for n, doc in enumerate(body.documents, 1):
-                name = doc.id or str(n)
+                name = _valid_unicode(doc.id or str(n))
                 try:
                     service.check_text(doc.text)
                     one = BriefRequest.model_validate(
@@ -457,16 +482,15 @@ def create_app(settings: Settings | None = None) -> Guard:
                 tokens += _tokens(brief) or 0
                 results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
         request.state.tokens = tokens
-        return BatchResponse(results=results)
+        return Response(BatchResponse(results=results).model_dump_json(), media_type="application/json")
 
     def openapi() -> dict[str, Any]:
         """FastAPI's document, with this configuration's limits and choices in the request schemas."""
         if app.openapi_schema is None:
             document = FastAPI.openapi(app)
             schemas = document["components"]["schemas"]
-            for name in ("BatchRequest", "BatchDocument"):
-                if name in schemas:
-                    schemas[name] = _with_limits(schemas[name], settings)
+            for name, schema in batch_components.items():
+                schemas[name] = _with_limits(copy.deepcopy(schema), settings)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -499,23 +523,50 @@ def _with_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 async def _brief_request(request: Request) -> BriefRequest:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "text/plain":
+        raw = await request.body()
+        try:
+            return BriefRequest(text=raw.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise ServiceError(422, "encoding", "Not UTF-8", "a text/plain body must be UTF-8") from e
+        except ValidationError as e:
+            raise _invalid(e) from e
+    try:
+        return BriefRequest.model_validate(await _json_body(request))
+    except ValidationError as e:
+        raise _invalid(e) from e
+
+
+async def _json_body(request: Request) -> Any:
+    """The request's JSON, or a problem: 413 over the size limit (raised while reading), 415, or 422.
+
+    The standard library's parser accepts a lone surrogate escape ("\\ud800"), so that such a
+    text fails its own document (a batch's others are briefed), with the same problem as any
+    unusable text.
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("application/json", ""):
+        raise ServiceError(415, "media-type", "Unsupported media type", "send application/json or text/plain")
     raw = await request.body()
     try:
-        if media == "text/plain":
-            return BriefRequest(text=raw.decode("utf-8"))
-        if media not in ("application/json", ""):
-            raise ServiceError(
-                415, "media-type", "Unsupported media type", "send application/json or text/plain"
-            )
-        return BriefRequest.model_validate_json(raw)
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
-        raise ServiceError(422, "encoding", "Not UTF-8", "a text/plain body must be UTF-8") from e
-    except ValueError as e:  # pydantic's ValidationError, with the body's content left out
-        errors: list[Any] = e.errors() if isinstance(e, ValidationError) else []
-        parts = [f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in errors[:5]] or [
-            "not JSON"
-        ]
-        raise ServiceError(422, "invalid-request", "Invalid request", "; ".join(parts)) from e
+        raise ServiceError(422, "encoding", "Not UTF-8", "a JSON body must be UTF-8") from e
+    except RecursionError as e:
+        raise ServiceError(422, "invalid-request", "Invalid request", "not JSON: nested too deeply") from e
+    except ValueError as e:  # the message names a position, never the body's content
+        raise ServiceError(422, "invalid-request", "Invalid request", f"not JSON: {e}") from e
+
+
+def _invalid(e: ValidationError) -> ServiceError:
+    """A 422 naming the fields at fault, with the body's content left out."""
+    parts = [f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()[:5]]
+    return ServiceError(422, "invalid-request", "Invalid request", "; ".join(parts) or "invalid")
+
+
+def _valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _tokens(brief: Any) -> int | None:

@@ -239,3 +239,17 @@ def test_any_file_name_is_briefed_under_a_safe_id(stub: StubServer, tmp_path: Pa
         assert r["outputs"] == [f"{r['id']}.json"] and (Path("out") / r["outputs"][0]).is_file()
     again = runner.invoke(app, ["batch", str(folder), "-o", "out", "--config", str(_config(stub))])
     assert again.exit_code == 0 and "5 of 5 documents already done" in again.stderr
+
+
+def test_a_lone_surrogate_fails_only_its_document(stub: StubServer) -> None:
+    seed = json.dumps(SEED.read_text(encoding="utf-8"))
+    source = Path("docs.jsonl")  # "\ud800" is a valid JSON escape that is no Unicode character
+    source.write_text(f'{{"id": "a", "text": {seed}}}\n{{"id": "b", "text": "Mr Dar \\ud800 met"}}\n')
+    result = runner.invoke(
+        app, ["batch", "--from-jsonl", str(source), "-o", "out", "--config", str(_config(stub))]
+    )
+    assert result.exit_code == 6, result.stderr
+    rows = {r["id"]: r for r in _manifest(Path("out"))}
+    assert rows["a"]["status"] == "ok"
+    assert rows["b"]["status"] == "failed" and rows["b"]["error_type"] == "InputError"
+    assert "lone surrogate (U+D800)" in rows["b"]["error"] and "internal error" not in result.stderr

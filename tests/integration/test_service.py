@@ -185,3 +185,57 @@ def test_a_corrupt_cache_never_fails_a_request(stub_module: StubServer, tmp_path
         assert response.json()["meta"]["cached"] is True
         (aside,) = cache.parent.glob("briefs.sqlite.corrupt-*")
         assert f"{cache}" in running.access_log() and f"{aside}" in running.access_log()
+
+
+def test_a_lone_surrogate_fails_only_its_document(service: RunningService) -> None:
+    # Written as JSON by hand: "\ud800" is a valid JSON escape that is no Unicode character.
+    seed = json.dumps(SEED_TEXT)
+    body = f'{{"documents": [{{"id": "a", "text": {seed}}}, {{"id": "b", "text": "Mr Dar \\ud800 met"}},'
+    body += f' {{"id": "c\\udc80", "text": {seed}}}]}}'
+    response = httpx.post(
+        f"{service.url}/v1/briefs/batch",
+        content=body.encode(),
+        headers={**service.headers(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    a, b, c = response.json()["results"]
+    assert (a["id"], a["status"], c["status"]) == ("a", "ok", "ok")
+    assert c["id"] == "c\ufffd"  # the id is echoed as valid Unicode
+    assert b["status"] == "failed" and b["error"]["status"] == 422
+    assert "lone surrogate (U+D800) at character 7" in b["error"]["detail"]
+    one = httpx.post(
+        f"{service.url}/v1/briefs",
+        content=b'{"text": "Mr Dar \\ud800 met"}',
+        headers={**service.headers(), "Content-Type": "application/json"},
+    )
+    assert "lone surrogate" in str(_problem(one, 422)["detail"])
+
+
+@pytest.mark.parametrize("route", ["/v1/briefs", "/v1/briefs/batch"])
+def test_both_routes_answer_bad_bodies_alike(service: RunningService, route: str) -> None:
+    url, json_type = f"{service.url}{route}", {**service.headers(), "Content-Type": "application/json"}
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: the limit is checked as the body comes
+        yield b'{"text": "'
+        for _ in range(30):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    assert "200,000 bytes" in str(
+        _problem(httpx.post(url, content=chunked(), headers=json_type), 413)["detail"]
+    )
+    deep = httpx.post(url, content=b"[" * 100_000, headers=json_type)
+    assert "nested too deeply" in str(_problem(deep, 422)["detail"])
+    latin1 = b'{"text": "caf\xe9"}' if route == "/v1/briefs" else b'{"documents": [{"text": "caf\xe9"}]}'
+    assert "UTF-8" in str(_problem(httpx.post(url, content=latin1, headers=json_type), 422)["detail"])
+    xml = httpx.post(url, content=b"<doc/>", headers={**service.headers(), "Content-Type": "application/xml"})
+    _problem(xml, 415)
+    for body in (b"{not json", b'{"documents": 3, "text": 3}'):
+        _problem(httpx.post(url, content=body, headers=json_type), 422)
+    spec = httpx.get(f"{service.url}/openapi.json", headers=service.headers()).json()
+    declared = set(spec["paths"][route]["post"]["responses"])
+    assert {"200", "401", "413", "415", "422", "500", "502", "503", "504"} <= declared
+    body_schema = spec["paths"][route]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in body_schema:
+        name = body_schema["$ref"].rsplit("/", 1)[1]
+        assert spec["components"]["schemas"][name]["properties"]["documents"]["maxItems"] == 3
