@@ -100,7 +100,7 @@ def brief(
         document = read_document(path, max_bytes=settings.max_document_bytes)
         if document.encoding != "utf-8":
             _note(f"note: {document.source} is not UTF-8; decoded it as {document.encoding}")
-        with _brief_progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        with _brief_progress(enabled=not quiet and sys.stderr.isatty()) as progress, _logs_to_stderr():
             result = Summarizer(settings).summarize(document.text, progress=progress)
         text = render(result, format.value, document.text)
         if output is None:
@@ -127,6 +127,15 @@ def _brief_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
             bar.update(task, description=f"{p.step}{part}: {p.completion_tokens} tokens written")
 
         yield show
+
+
+@contextlib.contextmanager
+def _logs_to_stderr() -> Iterator[None]:
+    """While the library works, standard output is standard error: stdout holds data only, and
+    whatever else writes there (litellm's log handler sends debug records to stdout; a stray
+    print) goes to stderr."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
 
 
 @app.command("schema")
@@ -203,7 +212,8 @@ def eval_command(
             output.mkdir(parents=True, exist_ok=True)
         else:
             output.mkdir(parents=True, exist_ok=True)
-            outcomes = asyncio.run(_run_eval(Summarizer(settings), chosen, concurrency, output))
+            with _logs_to_stderr():
+                outcomes = asyncio.run(_run_eval(Summarizer(settings), chosen, concurrency, output))
         scores, summary = evaluation.score(outcomes)
         report = evaluation.build_report(outcomes, summary, evaluation.report_key(settings, outcomes))
         evaluation.write_json(output / "report.json", report)
@@ -302,9 +312,10 @@ def batch_command(
         if done_before:
             _note(f"{done_before} of {len(docs)} documents already done in {output}/ (--force redoes them)")
         try:
-            counts, interrupted = asyncio.run(
-                _run_batch(Summarizer(settings), todo, book, formats, concurrency, max_cost)
-            )
+            with _logs_to_stderr():
+                counts, interrupted = asyncio.run(
+                    _run_batch(Summarizer(settings), todo, book, formats, concurrency, max_cost)
+                )
         finally:
             book.close()
         _note(
@@ -414,15 +425,16 @@ def serve_command(
             os.environ[CONFIG_ENV] = str(config.resolve())
         if not settings.service_tokens:
             _note("warning: no service_tokens: every client on this host can use the service")
-        uvicorn.run(
-            "summarizer.service:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=False,  # ours is structured and leaves out query strings
-            log_config=None,
-        )
+        with _logs_to_stderr():
+            uvicorn.run(
+                "summarizer.service:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                access_log=False,  # ours is structured and leaves out query strings
+                log_config=None,
+            )
 
 
 @cache_app.command("stats")
@@ -584,6 +596,9 @@ def _setup_logging(debug: bool) -> None:
         handler.setFormatter(_OneLine())
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler], force=True)
     logging.getLogger("summarizer").setLevel(logging.DEBUG if debug else logging.INFO)
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        # litellm logs through a handler of its own (kept on stderr by _logs_to_stderr): once is enough.
+        logging.getLogger(name).propagate = False
     if not debug:
         # instructor and litellm log failures that we report ourselves, as one line.
         for noisy in ("instructor", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):

@@ -245,3 +245,13 @@ def test_a_corrupt_cache_never_fails_a_brief(stub: StubServer, monkeypatch: pyte
     third = runner.invoke(app, args)
     assert third.exit_code == 0, third.stderr
     assert json.loads(third.stdout)["meta"]["cached"] is False and len(stub.requests) == 8
+
+
+def test_debug_logs_go_to_stderr_and_stdout_holds_only_the_brief(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    result = runner.invoke(app, ["--debug", "brief", str(SEED), "--format", "json", *_stub_args(stub)])
+    assert result.exit_code == 0, result.stderr
+    json.loads(result.stdout)  # nothing but the brief
+    assert "LiteLLM" in result.stderr or "litellm" in result.stderr  # its debug logs are there instead
