@@ -599,10 +599,9 @@ def _setup_logging(debug: bool) -> None:
     for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
         # litellm logs through a handler of its own (kept on stderr by _logs_to_stderr): once is enough.
         logging.getLogger(name).propagate = False
-    if not debug:
-        # instructor and litellm log failures that we report ourselves, as one line.
-        for noisy in ("instructor", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
-            logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    for noisy in ("instructor", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
+        # Without --debug, instructor and litellm log failures that we report ourselves, as one line.
+        logging.getLogger(noisy).setLevel(logging.NOTSET if debug else logging.CRITICAL)
 
 
 class _OneLine(logging.Formatter):
