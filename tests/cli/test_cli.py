@@ -255,3 +255,19 @@ def test_debug_logs_go_to_stderr_and_stdout_holds_only_the_brief(
     assert result.exit_code == 0, result.stderr
     json.loads(result.stdout)  # nothing but the brief
     assert "LiteLLM" in result.stderr or "litellm" in result.stderr  # its debug logs are there instead
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_outputs_follow_the_umask(stub: StubServer, monkeypatch: pytest.MonkeyPatch, umask: int) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    old = os.umask(umask)
+    try:
+        brief = runner.invoke(app, ["brief", str(SEED), "-o", "note.md", *_stub_args(stub)])
+        assert brief.exit_code == 0, brief.stderr
+        batch = runner.invoke(app, ["batch", str(SEED), "-o", "out", "--format", "all", *_stub_args(stub)])
+        assert batch.exit_code == 0, batch.stderr
+    finally:
+        os.umask(old)
+    written = [Path("note.md"), *Path("out").iterdir()]
+    assert len(written) == 5  # the note, three formats and the manifest
+    assert {oct(p.stat().st_mode & 0o777) for p in written} == {oct(0o666 & ~umask)}
