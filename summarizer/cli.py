@@ -299,25 +299,29 @@ def batch_command(
         raise typer.BadParameter("give files, folders or globs, or --from-jsonl FILE")
     with _errors():
         import asyncio
+        import shlex
 
         from summarizer import batch, manifest
         from summarizer.config import load_settings
         from summarizer.core import Summarizer
+        from summarizer.folder_lock import folder_lock
 
         settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
         docs = batch.collect(inputs or [], from_jsonl=from_jsonl, max_bytes=settings.max_document_bytes)
-        book = manifest.Manifest(output)
-        todo, done_before = manifest.pending(docs, book, force=force)
-        formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
-        if done_before:
-            _note(f"{done_before} of {len(docs)} documents already done in {output}/ (--force redoes them)")
-        try:
-            with _logs_to_stderr():
-                counts, interrupted = asyncio.run(
-                    _run_batch(Summarizer(settings), todo, book, formats, concurrency, max_cost)
-                )
-        finally:
-            book.close()
+        with folder_lock(output, shlex.join(["summarizer", *sys.argv[1:]])):
+            book = manifest.Manifest(output)
+            todo, done_before = manifest.pending(docs, book, force=force)
+            formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
+            if done_before:
+                done = f"{done_before} of {len(docs)} documents already done in {output}/"
+                _note(f"{done} (--force redoes them)")
+            try:
+                with _logs_to_stderr():
+                    counts, interrupted = asyncio.run(
+                        _run_batch(Summarizer(settings), todo, book, formats, concurrency, max_cost)
+                    )
+            finally:
+                book.close()
         _note(
             f"{counts['ok']} briefed, {counts['cached']} from the cache, {counts['failed']} failed,"
             f" {counts['skipped']} skipped; spent ${counts['spent']:.4f}; manifest: {book.path}"

@@ -268,6 +268,6 @@ def test_outputs_follow_the_umask(stub: StubServer, monkeypatch: pytest.MonkeyPa
         assert batch.exit_code == 0, batch.stderr
     finally:
         os.umask(old)
-    written = [Path("note.md"), *Path("out").iterdir()]
+    written = [Path("note.md"), *(p for p in Path("out").iterdir() if not p.name.startswith("."))]
     assert len(written) == 5  # the note, three formats and the manifest
     assert {oct(p.stat().st_mode & 0o777) for p in written} == {oct(0o666 & ~umask)}

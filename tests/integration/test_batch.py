@@ -253,3 +253,34 @@ def test_a_lone_surrogate_fails_only_its_document(stub: StubServer) -> None:
     assert rows["a"]["status"] == "ok"
     assert rows["b"]["status"] == "failed" and rows["b"]["error_type"] == "InputError"
     assert "lone surrogate (U+D800)" in rows["b"]["error"] and "internal error" not in result.stderr
+
+
+def test_a_second_batch_on_one_folder_is_refused_naming_the_first(stub: StubServer, tmp_path: Path) -> None:
+    docs = _docs(tmp_path / "docs", 3)
+    stub.behaviour.timeout_delay = 120.0  # the first batch hangs on doc-00 until it is killed
+    stub.behaviour.faults = {"Marker doc-00.": ["timeout"] * 4}
+    args = ["batch", str(docs), "-o", "out", "--config", str(_config(stub)), "--concurrency", "1"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.Popen([sys.executable, "-m", "summarizer", *args], env=env, stderr=subprocess.DEVNULL)
+    try:
+        owner = Path("out/.batch.lock.owner")
+        deadline = time.monotonic() + 120
+        while (  # the lock taken, and doc-00's four passes sent (each met its fault)
+            not (owner.exists() and len(stub.requests) == 4)
+            and first.poll() is None
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        assert first.poll() is None and owner.exists()
+        second = runner.invoke(app, args)
+        assert second.exit_code == 2
+        message = second.stderr.strip().splitlines()[-1]
+        assert f"out/ is in use by another batch (pid {first.pid} on " in message
+        assert "summarizer batch" in message and "give another --output folder" in message
+        assert len(stub.requests) == 4  # the second made no request
+    finally:
+        first.kill()  # kill -9: the lock is the OS's, and goes with the process
+        first.wait()
+    third = runner.invoke(app, args)
+    assert third.exit_code == 0, third.stderr
+    assert not owner.exists()
