@@ -15,13 +15,14 @@ import json
 import logging
 import os
 import re
+import secrets
 import statistics
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,7 +48,9 @@ OPEN_PATHS = frozenset({"/healthz", "/readyz", "/"})
 """Served without a token: the health checks, and the page (static, it holds no data)."""
 
 access_log = logging.getLogger("summarizer.access")
+log = logging.getLogger("summarizer.service")
 
+T = TypeVar("T")
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -134,16 +137,57 @@ def problem_response(error: ServiceError) -> JSONResponse:
     )  # fmt: skip
 
 
-def _from_summarizer_error(e: SummarizerError) -> ServiceError:
+def _from_summarizer_error(e: SummarizerError, request_id: str = "") -> ServiceError:
+    """The problem a client gets. Only an unusable document is the client's to fix, and told in
+    full; anything else is the service's, logged with the request id and told generically (a
+    provider's message names its internal URL)."""
     if isinstance(e, InputError):
         return ServiceError(422, "input", "Unusable document", str(e))
+    log.error("request %s: %s: %s", request_id, type(e).__name__, e)
+    see = f"request {request_id}: the service log has the details"
     if isinstance(e, ProviderError):
-        return ServiceError(502, "provider", "The model provider failed", str(e))
+        return ServiceError(
+            502, "provider", "The model provider failed", f"the model provider failed ({see})"
+        )
     if isinstance(e, OutputValidationError):
-        return ServiceError(502, "invalid-output", "The model's output stayed invalid", str(e))
+        return ServiceError(
+            502, "invalid-output", "The model's output stayed invalid",
+            f"the model's output stayed invalid after {e.attempts} attempts ({see})",
+        )  # fmt: skip
     if isinstance(e, ConfigError):
-        return ServiceError(500, "config", "The service is misconfigured", str(e))
-    return ServiceError(500, "internal", "Internal error", "the request failed; see the service log")
+        return ServiceError(
+            500, "config", "The service is misconfigured", f"the service is misconfigured ({see})"
+        )
+    return ServiceError(500, "internal", "Internal error", f"the request failed ({see})")
+
+
+class ClientDisconnected(Exception):
+    """The client hung up before its answer was ready."""
+
+
+async def until_disconnect(request: Request, work: Awaitable[T]) -> T:
+    """``work``'s result; if the client hangs up first, ``work`` is cancelled (its provider calls
+    with it) and :class:`ClientDisconnected` raised.
+
+    Called once the body is read: the next ASGI message is then ``http.disconnect``.
+    """
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not task.done():
+            task.cancel()
+        gone.cancel()
+        await asyncio.gather(task, gone, return_exceptions=True)
+    if task.cancelled():
+        raise ClientDisconnected
+    return task.result()
+
+
+async def _disconnect(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 class Limiter:
@@ -194,10 +238,13 @@ class Guard:
             return
         started = time.monotonic()
         status = {"code": 500}
+        request_id = secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_logged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
@@ -217,6 +264,7 @@ class Guard:
             access_log.info(
                 json.dumps(
                     {
+                        "request_id": request_id,
                         "method": scope["method"],
                         "route": getattr(route, "path", None)
                         or ("unmatched" if scope["path"] != "/" else "/"),
@@ -318,19 +366,23 @@ class Service:
         self.check_text(request.text)
         return self.summarizer(request.model)
 
-    async def run(self, summarizer: Summarizer, request: BriefRequest) -> Any:
-        """Brief a checked request within the request timeout (the caller holds a slot)."""
+    async def run(
+        self, summarizer: Summarizer, request: BriefRequest, timeout: float, request_id: str
+    ) -> Any:
+        """Brief a checked request within ``timeout`` seconds (the caller holds a slot)."""
         try:
             return await asyncio.wait_for(
                 summarizer.asummarize(request.text, schema=request.schema_name, prompt=request.prompt),
-                self.settings.service_request_timeout,
+                timeout,
             )
         except TimeoutError as e:
-            raise ServiceError(
-                504, "timeout", "Timed out", f"no brief within {self.settings.service_request_timeout:g} s"
-            ) from e
+            raise _timed_out(self.settings.service_request_timeout) from e
         except SummarizerError as e:
-            raise _from_summarizer_error(e) from e
+            raise _from_summarizer_error(e, request_id) from e
+
+
+def _timed_out(limit: float) -> ServiceError:
+    return ServiceError(504, "timeout", "Timed out", f"not briefed within the request's {limit:g} s")
 
 
 def create_app(settings: Settings | None = None) -> Guard:
@@ -379,9 +431,17 @@ def create_app(settings: Settings | None = None) -> Guard:
         return problem_response(ServiceError(e.status_code, "http", str(e.detail), str(e.detail)))
 
     @app.exception_handler(Exception)
-    async def on_error(_: Request, e: Exception) -> Response:
-        logging.getLogger("summarizer").error("internal error: %s", type(e).__name__, exc_info=e)
-        return problem_response(ServiceError(500, "internal", "Internal error", "the request failed"))
+    async def on_error(request: Request, e: Exception) -> Response:
+        request_id = _request_id(request)
+        log.error("request %s: internal error: %s", request_id, type(e).__name__, exc_info=e)
+        detail = f"the request failed (request {request_id}: the service log has the details)"
+        return problem_response(ServiceError(500, "internal", "Internal error", detail))
+
+    @app.exception_handler(ClientDisconnected)
+    async def on_disconnect(request: Request, _: ClientDisconnected) -> Response:
+        log.warning("request %s: the client disconnected: its work was cancelled", _request_id(request))
+        # Never sent (the client is gone): the access log shows it as nginx's 499.
+        return Response(status_code=499)
 
     @app.get("/healthz", summary="Liveness")
     async def healthz() -> dict[str, str]:
@@ -426,7 +486,8 @@ def create_app(settings: Settings | None = None) -> Guard:
         body = await _brief_request(request)
         summarizer = service.check(body)
         async with service.limiter.slot():
-            brief = await service.run(summarizer, body)
+            run = service.run(summarizer, body, settings.service_request_timeout, _request_id(request))
+            brief = await until_disconnect(request, run)
         request.state.tokens = _tokens(brief)
         if body.format == "json":
             return Response(brief.model_dump_json(), media_type="application/json")
@@ -460,29 +521,38 @@ def create_app(settings: Settings | None = None) -> Guard:
             )  # fmt: skip
         summarizer = service.summarizer(body.model)
         service.check_names(body.schema_name, body.prompt)
-        results = []
-        tokens = 0
         async with service.limiter.slot():  # one slot: the documents are briefed one after another
-            for n, doc in enumerate(body.documents, 1):
-                name = _valid_unicode(doc.id or str(n))
-                try:
-                    service.check_text(doc.text)
-                    one = BriefRequest.model_validate(
-                        {
-                            "text": doc.text,
-                            "schema": body.schema_name,
-                            "prompt": body.prompt,
-                            "model": body.model,
-                        }
-                    )
-                    brief = await service.run(summarizer, one)
-                except ServiceError as e:
-                    results.append(BatchItem(id=name, status="failed", error=e.problem))
-                    continue
-                tokens += _tokens(brief) or 0
-                results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
+            results, tokens = await until_disconnect(
+                request, brief_all(summarizer, body, _request_id(request))
+            )
         request.state.tokens = tokens
         return Response(BatchResponse(results=results).model_dump_json(), media_type="application/json")
+
+    async def brief_all(
+        summarizer: Summarizer, body: BatchRequest, request_id: str
+    ) -> tuple[list[BatchItem], int]:
+        """Each document in turn, within one deadline for the request: a document not finished
+        by then fails with a 504 problem, and the others keep their results."""
+        deadline = time.monotonic() + settings.service_request_timeout
+        results = []
+        tokens = 0
+        for n, doc in enumerate(body.documents, 1):
+            name = _valid_unicode(doc.id or str(n))
+            try:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _timed_out(settings.service_request_timeout)
+                service.check_text(doc.text)
+                one = BriefRequest.model_validate(
+                    {"text": doc.text, "schema": body.schema_name, "prompt": body.prompt, "model": body.model}
+                )
+                brief = await service.run(summarizer, one, left, request_id)
+            except ServiceError as e:
+                results.append(BatchItem(id=name, status="failed", error=e.problem))
+                continue
+            tokens += _tokens(brief) or 0
+            results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
+        return results, tokens
 
     def openapi() -> dict[str, Any]:
         """FastAPI's document, with this configuration's limits and choices in the request schemas."""
@@ -567,6 +637,11 @@ def _invalid(e: ValidationError) -> ServiceError:
 def _valid_unicode(text: str) -> str:
     """``text`` with each lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _request_id(request: Request) -> str:
+    """The id the Guard gave this request (in the access log and the X-Request-Id header)."""
+    return str(getattr(request.state, "request_id", "-"))
 
 
 def _tokens(brief: Any) -> int | None:
