@@ -50,7 +50,7 @@ def folder_lock(outdir: Path, command: str) -> Iterator[None]:
     try:
         started = time.strftime("%Y-%m-%d %H:%M:%S")
         me = {"pid": os.getpid(), "host": socket.gethostname(), "started": started, "command": command}
-        write_atomic(owner, json.dumps(me, ensure_ascii=False) + "\n")
+        write_atomic(owner, json.dumps(me) + "\n")  # ASCII: an argument may not be UTF-8
         yield
     finally:
         owner.unlink(missing_ok=True)
