@@ -284,3 +284,18 @@ def test_a_second_batch_on_one_folder_is_refused_naming_the_first(stub: StubServ
     third = runner.invoke(app, args)
     assert third.exit_code == 0, third.stderr
     assert not owner.exists()
+
+
+def test_a_corrupt_cache_fails_no_document(stub: StubServer, tmp_path: Path) -> None:
+    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"garbage, not a database\n" * 50)
+    docs = _docs(tmp_path / "docs", 8)
+    args = ["batch", str(docs), "-o", "out", "--config", str(_config(stub)), "--concurrency", "4"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert {r["status"] for r in _manifest(Path("out"))} == {"ok"}
+    (aside,) = cache.parent.glob("briefs.sqlite.corrupt-*")  # moved aside once, by one of the workers
+    assert sum(str(aside) in line for line in result.stderr.splitlines()) == 1
+    again = runner.invoke(app, [*args[:3], "again", *args[4:]])  # the new cache serves them all
+    assert again.exit_code == 0 and {r["status"] for r in _manifest(Path("again"))} == {"cached"}
