@@ -87,6 +87,11 @@ def check_text(text: str, name: str = "document") -> None:
         raise InputError(f"{name}: looks like a binary file, not text")
 
 
+def valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def text_sha256(text: str) -> str:
     """sha256 of the text in UTF-8; a lone surrogate (text that is not valid Unicode) is hashed
     as it stands instead of raising."""

@@ -2,8 +2,9 @@
 
 Secure by default: every route but the health checks and the static page at ``/`` needs a
 bearer token; bodies, documents, concurrency and time are bounded; every error is a JSON
-problem detail (RFC 9457) with no stack trace and no secret; access logs are one JSON line per
-request with no document text.
+problem detail (RFC 9457) with no stack trace and no secret (a failure that is not the client's
+is told with a request id, its details logged); access logs are one JSON line per request with no
+document text. A client that hangs up cancels its request's work and frees its slot.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import hmac
 import json
 import logging
 import os
-import re
 import secrets
 import statistics
 import time
@@ -33,13 +33,11 @@ from starlette.exceptions import HTTPException
 
 from summarizer.config import Settings, load_settings
 from summarizer.core import Summarizer
-from summarizer.documents import check_text
+from summarizer.documents import check_text, valid_unicode
 from summarizer.errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
 from summarizer.prompts import available_prompts
 from summarizer.render import render
 from summarizer.schemas import SCHEMAS, Brief, output_json_schema
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 CONFIG_ENV = "SUMMARIZER_SERVE_CONFIG"
 """The config file ``summarizer serve --config`` passes to its worker processes."""
@@ -122,7 +120,7 @@ class ServiceError(Exception):
     def __init__(
         self, status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None
     ):
-        detail = _valid_unicode(detail)  # it may quote a client's field name, which may not be Unicode
+        detail = valid_unicode(detail)  # it may quote a client's field name, which may not be Unicode
         super().__init__(detail)
         self.problem = Problem(
             type=f"urn:summarizer:problem:{slug}", title=title, status=status, detail=detail
@@ -494,6 +492,32 @@ def create_app(settings: Settings | None = None) -> Guard:
         media = "text/html" if body.format == "html" else "text/markdown"
         return PlainTextResponse(render(brief, body.format, body.text), media_type=f"{media}; charset=utf-8")
 
+    async def brief_all(
+        summarizer: Summarizer, body: BatchRequest, request_id: str
+    ) -> tuple[list[BatchItem], int]:
+        """Each document in turn, within one deadline for the request: a document not finished
+        by then fails with a 504 problem, and the others keep their results."""
+        deadline = time.monotonic() + settings.service_request_timeout
+        results = []
+        tokens = 0
+        for n, doc in enumerate(body.documents, 1):
+            name = valid_unicode(doc.id or str(n))
+            try:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _timed_out(settings.service_request_timeout)
+                service.check_text(doc.text)
+                one = BriefRequest.model_validate(
+                    {"text": doc.text, "schema": body.schema_name, "prompt": body.prompt, "model": body.model}
+                )
+                brief = await service.run(summarizer, one, left, request_id)
+            except ServiceError as e:
+                results.append(BatchItem(id=name, status="failed", error=e.problem))
+                continue
+            tokens += _tokens(brief) or 0
+            results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
+        return results, tokens
+
     batch_schema = BatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     batch_components = {**batch_schema.pop("$defs", {}), "BatchRequest": batch_schema}
 
@@ -527,32 +551,6 @@ def create_app(settings: Settings | None = None) -> Guard:
             )
         request.state.tokens = tokens
         return Response(BatchResponse(results=results).model_dump_json(), media_type="application/json")
-
-    async def brief_all(
-        summarizer: Summarizer, body: BatchRequest, request_id: str
-    ) -> tuple[list[BatchItem], int]:
-        """Each document in turn, within one deadline for the request: a document not finished
-        by then fails with a 504 problem, and the others keep their results."""
-        deadline = time.monotonic() + settings.service_request_timeout
-        results = []
-        tokens = 0
-        for n, doc in enumerate(body.documents, 1):
-            name = _valid_unicode(doc.id or str(n))
-            try:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise _timed_out(settings.service_request_timeout)
-                service.check_text(doc.text)
-                one = BriefRequest.model_validate(
-                    {"text": doc.text, "schema": body.schema_name, "prompt": body.prompt, "model": body.model}
-                )
-                brief = await service.run(summarizer, one, left, request_id)
-            except ServiceError as e:
-                results.append(BatchItem(id=name, status="failed", error=e.problem))
-                continue
-            tokens += _tokens(brief) or 0
-            results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
-        return results, tokens
 
     def openapi() -> dict[str, Any]:
         """FastAPI's document, with this configuration's limits and choices in the request schemas."""
@@ -632,11 +630,6 @@ def _invalid(e: ValidationError) -> ServiceError:
     """A 422 naming the fields at fault, with the body's content left out."""
     parts = [f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()[:5]]
     return ServiceError(422, "invalid-request", "Invalid request", "; ".join(parts) or "invalid")
-
-
-def _valid_unicode(text: str) -> str:
-    """``text`` with each lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _request_id(request: Request) -> str:
