@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import glob
-import hashlib
 import json
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from summarizer.documents import read_document
+from summarizer import ids
+from summarizer.documents import read_document, text_sha256
 from summarizer.errors import InputError, SummarizerError
 
 if TYPE_CHECKING:
@@ -28,8 +27,6 @@ Status = Literal["ok", "cached", "failed", "skipped"]
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".text")
 """Files a folder contributes to a batch."""
-
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 
 
 @dataclass(frozen=True)
@@ -155,7 +152,7 @@ async def _one(summarizer: Summarizer, doc: Doc) -> BatchResult:
     result = BatchResult(doc.id, doc.source, "failed")
     try:
         result.text = await asyncio.to_thread(doc.read)
-        result.source_sha256 = hashlib.sha256(result.text.encode("utf-8")).hexdigest()
+        result.source_sha256 = text_sha256(result.text)
         result.brief = await summarizer.asummarize(result.text)
         meta = getattr(result.brief, "meta", None)
         result.status = "cached" if getattr(meta, "cached", False) else "ok"
@@ -173,8 +170,12 @@ async def _one(summarizer: Summarizer, doc: Doc) -> BatchResult:
 def collect(inputs: Iterable[str], *, from_jsonl: Path | None = None, max_bytes: int) -> list[Doc]:
     """Documents from files, folders (their .txt, .md and .text files) and globs, and a JSONL file.
 
+    A file's id is its path relative to the folder given (its name, for a file or a glob match),
+    without the suffix, made valid by :func:`summarizer.ids.from_path`; its source is its path.
+
     Raises:
-        InputError: an input that matches nothing, a bad JSONL line, or two documents with one id.
+        InputError: an input that matches nothing, a bad JSONL line or id, or two documents with
+            one id.
     """
     docs: list[Doc] = []
     for item in inputs:
@@ -187,14 +188,14 @@ def collect(inputs: Iterable[str], *, from_jsonl: Path | None = None, max_bytes:
                 and p.suffix in DOCUMENT_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
-            docs += [_file_doc(p, p.relative_to(path).with_suffix("").as_posix(), max_bytes) for p in files]
+            docs += [_file_doc(p, ids.from_path(p.relative_to(path)), max_bytes) for p in files]
         elif path.is_file():
-            docs.append(_file_doc(path, path.stem, max_bytes))
+            docs.append(_file_doc(path, ids.from_path(Path(path.name)), max_bytes))
         else:
             matches = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
             if not matches:
                 raise InputError(f"no such file, folder or match: {item}")
-            docs += [_file_doc(p, p.stem, max_bytes) for p in matches]
+            docs += [_file_doc(p, ids.from_path(Path(p.name)), max_bytes) for p in matches]
     if from_jsonl is not None:
         docs += _jsonl_docs(from_jsonl)
     seen: dict[str, str] = {}
@@ -207,7 +208,7 @@ def collect(inputs: Iterable[str], *, from_jsonl: Path | None = None, max_bytes:
 
 def _file_doc(path: Path, id: str, max_bytes: int) -> Doc:
     return Doc(
-        id=_checked_id(id, str(path)),
+        id=ids.checked(id, str(path)),
         source=str(path),
         read=lambda: read_document(path, max_bytes=max_bytes).text,
     )
@@ -229,13 +230,5 @@ def _jsonl_docs(path: Path) -> list[Doc]:
                 raise InputError(f"{where}: not JSON: {e}") from e
             if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
                 raise InputError(f'{where}: each line must be {{"id": ..., "text": "..."}}')
-            docs.append(Doc.from_text(_checked_id(str(row["id"]), where), row["text"], where))
+            docs.append(Doc.from_text(ids.checked(str(row["id"]), where), row["text"], where))
     return docs
-
-
-def _checked_id(id: str, where: str) -> str:
-    if not _SAFE_ID.match(id) or ".." in id.split("/"):
-        raise InputError(
-            f"{where}: the id {id!r} cannot name an output file: use letters, digits, . _ - and /"
-        )
-    return id

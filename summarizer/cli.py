@@ -100,7 +100,7 @@ def brief(
         document = read_document(path, max_bytes=settings.max_document_bytes)
         if document.encoding != "utf-8":
             _note(f"note: {document.source} is not UTF-8; decoded it as {document.encoding}")
-        with _brief_progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        with _brief_progress(enabled=not quiet and sys.stderr.isatty()) as progress, _logs_to_stderr():
             result = Summarizer(settings).summarize(document.text, progress=progress)
         text = render(result, format.value, document.text)
         if output is None:
@@ -127,6 +127,15 @@ def _brief_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
             bar.update(task, description=f"{p.step}{part}: {p.completion_tokens} tokens written")
 
         yield show
+
+
+@contextlib.contextmanager
+def _logs_to_stderr() -> Iterator[None]:
+    """While the library works, standard output is standard error: stdout holds data only, and
+    whatever else writes there (litellm's log handler sends debug records to stdout; a stray
+    print) goes to stderr."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
 
 
 @app.command("schema")
@@ -203,7 +212,8 @@ def eval_command(
             output.mkdir(parents=True, exist_ok=True)
         else:
             output.mkdir(parents=True, exist_ok=True)
-            outcomes = asyncio.run(_run_eval(Summarizer(settings), chosen, concurrency, output))
+            with _logs_to_stderr():
+                outcomes = asyncio.run(_run_eval(Summarizer(settings), chosen, concurrency, output))
         scores, summary = evaluation.score(outcomes)
         report = evaluation.build_report(outcomes, summary, evaluation.report_key(settings, outcomes))
         evaluation.write_json(output / "report.json", report)
@@ -289,24 +299,29 @@ def batch_command(
         raise typer.BadParameter("give files, folders or globs, or --from-jsonl FILE")
     with _errors():
         import asyncio
+        import shlex
 
         from summarizer import batch, manifest
         from summarizer.config import load_settings
         from summarizer.core import Summarizer
+        from summarizer.folder_lock import folder_lock
 
         settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
         docs = batch.collect(inputs or [], from_jsonl=from_jsonl, max_bytes=settings.max_document_bytes)
-        book = manifest.Manifest(output)
-        todo, done_before = manifest.pending(docs, book, force=force)
-        formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
-        if done_before:
-            _note(f"{done_before} of {len(docs)} documents already done in {output}/ (--force redoes them)")
-        try:
-            counts, interrupted = asyncio.run(
-                _run_batch(Summarizer(settings), todo, book, formats, concurrency, max_cost)
-            )
-        finally:
-            book.close()
+        with folder_lock(output, shlex.join(["summarizer", *sys.argv[1:]])):
+            book = manifest.Manifest(output)
+            todo, done_before = manifest.pending(docs, book, force=force)
+            formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
+            if done_before:
+                done = f"{done_before} of {len(docs)} documents already done in {output}/"
+                _note(f"{done} (--force redoes them)")
+            try:
+                with _logs_to_stderr():
+                    counts, interrupted = asyncio.run(
+                        _run_batch(Summarizer(settings), todo, book, formats, concurrency, max_cost)
+                    )
+            finally:
+                book.close()
         _note(
             f"{counts['ok']} briefed, {counts['cached']} from the cache, {counts['failed']} failed,"
             f" {counts['skipped']} skipped; spent ${counts['spent']:.4f}; manifest: {book.path}"
@@ -414,15 +429,16 @@ def serve_command(
             os.environ[CONFIG_ENV] = str(config.resolve())
         if not settings.service_tokens:
             _note("warning: no service_tokens: every client on this host can use the service")
-        uvicorn.run(
-            "summarizer.service:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=False,  # ours is structured and leaves out query strings
-            log_config=None,
-        )
+        with _logs_to_stderr():
+            uvicorn.run(
+                "summarizer.service:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                access_log=False,  # ours is structured and leaves out query strings
+                log_config=None,
+            )
 
 
 @cache_app.command("stats")
@@ -570,17 +586,35 @@ def _note(message: str) -> None:
 
 
 def _setup_logging(debug: bool) -> None:
-    from rich.console import Console
-    from rich.logging import RichHandler
+    """Logs go to stderr: with --debug, every logger's details through rich; otherwise our own
+    warnings, each as one plain line (no wrapping, so a path in it can be copied)."""
+    handler: logging.Handler
+    if debug:
+        from rich.console import Console
+        from rich.logging import RichHandler
 
-    handler = RichHandler(console=Console(stderr=True), show_time=False, show_path=False, markup=False)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+        handler = RichHandler(console=Console(stderr=True), show_time=False, show_path=False, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine())
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler], force=True)
     logging.getLogger("summarizer").setLevel(logging.DEBUG if debug else logging.INFO)
-    if not debug:
-        # instructor and litellm log failures that we report ourselves, as one line.
-        for noisy in ("instructor", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
-            logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        # litellm logs through a handler of its own (kept on stderr by _logs_to_stderr): once is enough.
+        logging.getLogger(name).propagate = False
+    for noisy in ("instructor", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
+        # Without --debug, instructor and litellm log failures that we report ourselves, as one line.
+        logging.getLogger(noisy).setLevel(logging.NOTSET if debug else logging.CRITICAL)
+
+
+class _OneLine(logging.Formatter):
+    """``warning: message`` on one line, like the CLI's other messages (a traceback follows it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = " ".join(record.getMessage().split())
+        line = message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
+        return line + ("\n" + self.formatException(record.exc_info) if record.exc_info else "")
 
 
 def main() -> None:

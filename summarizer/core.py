@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from summarizer import embedded, passes
 from summarizer.cache import BriefCache, cache_key
@@ -128,7 +128,10 @@ class Summarizer:
         value = self.cache.get(self._cache_key(job))
         if value is None:
             return None
-        output = job.schema.model_validate_json(value)
+        try:
+            output = job.schema.model_validate_json(value)
+        except ValidationError:  # an entry that does not read back is a miss, never an error
+            return None
         meta = getattr(output, "meta", None)
         if isinstance(meta, Meta):
             latency = round(time.monotonic() - job.started, 3)

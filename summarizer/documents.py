@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,7 @@ from summarizer.errors import InputError
 
 # Share of control characters (other than whitespace) above which text counts as binary.
 _MAX_CONTROL_SHARE = 0.01
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -70,9 +73,26 @@ def decode(data: bytes, name: str = "document") -> tuple[str, str]:
 
 
 def check_text(text: str, name: str = "document") -> None:
-    """Reject text that is empty or mostly control characters."""
+    """Reject text that is empty, mostly control characters, or not valid Unicode."""
     if not text.strip():
         raise InputError(f"{name}: is empty")
+    surrogate = _LONE_SURROGATE.search(text)
+    if surrogate is not None:  # e.g. "\ud800" in JSON: it cannot be written as UTF-8, nor sent on
+        raise InputError(
+            f"{name}: is not valid Unicode: a lone surrogate (U+{ord(surrogate.group()):04X})"
+            f" at character {surrogate.start():,}"
+        )
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v")
     if controls > _MAX_CONTROL_SHARE * len(text):
         raise InputError(f"{name}: looks like a binary file, not text")
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def text_sha256(text: str) -> str:
+    """sha256 of the text in UTF-8; a lone surrogate (text that is not valid Unicode) is hashed
+    as it stands instead of raising."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -7,7 +7,6 @@ for an id is its state.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from summarizer.batch import BatchResult, Doc
+from summarizer.documents import text_sha256
 from summarizer.files import write_atomic
 from summarizer.render import SUFFIXES, render
 
@@ -53,7 +53,7 @@ class Manifest:
             self._file = self.path.open("a", encoding="utf-8")
             if needs_newline:
                 self._file.write("\n")
-        self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._file.write(_json_line(row) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
 
@@ -61,6 +61,17 @@ class Manifest:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _json_line(row: dict[str, Any]) -> str:
+    """The row as one line of JSON, in UTF-8 where it can be; a file name that is not UTF-8 (held
+    as lone surrogates) is kept as JSON escapes, which read back as the same name."""
+    line = json.dumps(row, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(row)
+    return line
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -94,7 +105,7 @@ def _intact(row: dict[str, Any], outdir: Path, doc: Doc) -> bool:
         text = doc.read()
     except Exception:  # unreadable now: let the run report it
         return False
-    return hashlib.sha256(text.encode("utf-8")).hexdigest() == row.get("source_sha256")
+    return text_sha256(text) == row.get("source_sha256")
 
 
 def write_outputs(result: BatchResult, outdir: Path, formats: list[str]) -> list[str]:

@@ -2,24 +2,27 @@
 
 Secure by default: every route but the health checks and the static page at ``/`` needs a
 bearer token; bodies, documents, concurrency and time are bounded; every error is a JSON
-problem detail (RFC 9457) with no stack trace and no secret; access logs are one JSON line per
-request with no document text.
+problem detail (RFC 9457) with no stack trace and no secret (a failure that is not the client's
+is told with a request id, its details logged); access logs are one JSON line per request with no
+document text. A client that hangs up cancels its request's work and frees its slot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import hmac
 import json
 import logging
 import os
+import secrets
 import statistics
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,7 +33,7 @@ from starlette.exceptions import HTTPException
 
 from summarizer.config import Settings, load_settings
 from summarizer.core import Summarizer
-from summarizer.documents import check_text
+from summarizer.documents import check_text, valid_unicode
 from summarizer.errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
 from summarizer.prompts import available_prompts
 from summarizer.render import render
@@ -43,7 +46,9 @@ OPEN_PATHS = frozenset({"/healthz", "/readyz", "/"})
 """Served without a token: the health checks, and the page (static, it holds no data)."""
 
 access_log = logging.getLogger("summarizer.access")
+log = logging.getLogger("summarizer.service")
 
+T = TypeVar("T")
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -115,6 +120,7 @@ class ServiceError(Exception):
     def __init__(
         self, status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None
     ):
+        detail = valid_unicode(detail)  # it may quote a client's field name, which may not be Unicode
         super().__init__(detail)
         self.problem = Problem(
             type=f"urn:summarizer:problem:{slug}", title=title, status=status, detail=detail
@@ -129,16 +135,57 @@ def problem_response(error: ServiceError) -> JSONResponse:
     )  # fmt: skip
 
 
-def _from_summarizer_error(e: SummarizerError) -> ServiceError:
+def _from_summarizer_error(e: SummarizerError, request_id: str = "") -> ServiceError:
+    """The problem a client gets. Only an unusable document is the client's to fix, and told in
+    full; anything else is the service's, logged with the request id and told generically (a
+    provider's message names its internal URL)."""
     if isinstance(e, InputError):
         return ServiceError(422, "input", "Unusable document", str(e))
+    log.error("request %s: %s: %s", request_id, type(e).__name__, e)
+    see = f"request {request_id}: the service log has the details"
     if isinstance(e, ProviderError):
-        return ServiceError(502, "provider", "The model provider failed", str(e))
+        return ServiceError(
+            502, "provider", "The model provider failed", f"the model provider failed ({see})"
+        )
     if isinstance(e, OutputValidationError):
-        return ServiceError(502, "invalid-output", "The model's output stayed invalid", str(e))
+        return ServiceError(
+            502, "invalid-output", "The model's output stayed invalid",
+            f"the model's output stayed invalid after {e.attempts} attempts ({see})",
+        )  # fmt: skip
     if isinstance(e, ConfigError):
-        return ServiceError(500, "config", "The service is misconfigured", str(e))
-    return ServiceError(500, "internal", "Internal error", "the request failed; see the service log")
+        return ServiceError(
+            500, "config", "The service is misconfigured", f"the service is misconfigured ({see})"
+        )
+    return ServiceError(500, "internal", "Internal error", f"the request failed ({see})")
+
+
+class ClientDisconnected(Exception):
+    """The client hung up before its answer was ready."""
+
+
+async def until_disconnect(request: Request, work: Awaitable[T]) -> T:
+    """``work``'s result; if the client hangs up first, ``work`` is cancelled (its provider calls
+    with it) and :class:`ClientDisconnected` raised.
+
+    Called once the body is read: the next ASGI message is then ``http.disconnect``.
+    """
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not task.done():
+            task.cancel()
+        gone.cancel()
+        await asyncio.gather(task, gone, return_exceptions=True)
+    if task.cancelled():
+        raise ClientDisconnected
+    return task.result()
+
+
+async def _disconnect(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 class Limiter:
@@ -189,10 +236,13 @@ class Guard:
             return
         started = time.monotonic()
         status = {"code": 500}
+        request_id = secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_logged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
@@ -212,6 +262,7 @@ class Guard:
             access_log.info(
                 json.dumps(
                     {
+                        "request_id": request_id,
                         "method": scope["method"],
                         "route": getattr(route, "path", None)
                         or ("unmatched" if scope["path"] != "/" else "/"),
@@ -313,19 +364,23 @@ class Service:
         self.check_text(request.text)
         return self.summarizer(request.model)
 
-    async def run(self, summarizer: Summarizer, request: BriefRequest) -> Any:
-        """Brief a checked request within the request timeout (the caller holds a slot)."""
+    async def run(
+        self, summarizer: Summarizer, request: BriefRequest, timeout: float, request_id: str
+    ) -> Any:
+        """Brief a checked request within ``timeout`` seconds (the caller holds a slot)."""
         try:
             return await asyncio.wait_for(
                 summarizer.asummarize(request.text, schema=request.schema_name, prompt=request.prompt),
-                self.settings.service_request_timeout,
+                timeout,
             )
         except TimeoutError as e:
-            raise ServiceError(
-                504, "timeout", "Timed out", f"no brief within {self.settings.service_request_timeout:g} s"
-            ) from e
+            raise _timed_out(self.settings.service_request_timeout) from e
         except SummarizerError as e:
-            raise _from_summarizer_error(e) from e
+            raise _from_summarizer_error(e, request_id) from e
+
+
+def _timed_out(limit: float) -> ServiceError:
+    return ServiceError(504, "timeout", "Timed out", f"not briefed within the request's {limit:g} s")
 
 
 def create_app(settings: Settings | None = None) -> Guard:
@@ -351,7 +406,9 @@ def create_app(settings: Settings | None = None) -> Guard:
         for code, text in [
             (401, "Missing or wrong bearer token"),
             (413, "Body too large"),
+            (415, "Neither application/json nor text/plain"),
             (422, "Unusable request or document"),
+            (500, "Internal error"),
             (502, "The model provider failed, or its output stayed invalid"),
             (503, "Busy: retry after Retry-After seconds"),
             (504, "Timed out"),
@@ -372,9 +429,17 @@ def create_app(settings: Settings | None = None) -> Guard:
         return problem_response(ServiceError(e.status_code, "http", str(e.detail), str(e.detail)))
 
     @app.exception_handler(Exception)
-    async def on_error(_: Request, e: Exception) -> Response:
-        logging.getLogger("summarizer").error("internal error: %s", type(e).__name__, exc_info=e)
-        return problem_response(ServiceError(500, "internal", "Internal error", "the request failed"))
+    async def on_error(request: Request, e: Exception) -> Response:
+        request_id = _request_id(request)
+        log.error("request %s: internal error: %s", request_id, type(e).__name__, exc_info=e)
+        detail = f"the request failed (request {request_id}: the service log has the details)"
+        return problem_response(ServiceError(500, "internal", "Internal error", detail))
+
+    @app.exception_handler(ClientDisconnected)
+    async def on_disconnect(request: Request, _: ClientDisconnected) -> Response:
+        log.warning("request %s: the client disconnected: its work was cancelled", _request_id(request))
+        # Never sent (the client is gone): the access log shows it as nginx's 499.
+        return Response(status_code=499)
 
     @app.get("/healthz", summary="Liveness")
     async def healthz() -> dict[str, str]:
@@ -419,15 +484,60 @@ def create_app(settings: Settings | None = None) -> Guard:
         body = await _brief_request(request)
         summarizer = service.check(body)
         async with service.limiter.slot():
-            brief = await service.run(summarizer, body)
+            run = service.run(summarizer, body, settings.service_request_timeout, _request_id(request))
+            brief = await until_disconnect(request, run)
         request.state.tokens = _tokens(brief)
         if body.format == "json":
             return Response(brief.model_dump_json(), media_type="application/json")
         media = "text/html" if body.format == "html" else "text/markdown"
         return PlainTextResponse(render(brief, body.format, body.text), media_type=f"{media}; charset=utf-8")
 
-    @app.post("/v1/briefs/batch", summary="Brief several documents", responses=problem_responses)
-    async def create_briefs(request: Request, body: BatchRequest) -> BatchResponse:
+    async def brief_all(
+        summarizer: Summarizer, body: BatchRequest, request_id: str
+    ) -> tuple[list[BatchItem], int]:
+        """Each document in turn, within one deadline for the request: a document not finished
+        by then fails with a 504 problem, and the others keep their results."""
+        deadline = time.monotonic() + settings.service_request_timeout
+        results = []
+        tokens = 0
+        for n, doc in enumerate(body.documents, 1):
+            name = valid_unicode(doc.id or str(n))
+            try:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _timed_out(settings.service_request_timeout)
+                service.check_text(doc.text)
+                one = BriefRequest.model_validate(
+                    {"text": doc.text, "schema": body.schema_name, "prompt": body.prompt, "model": body.model}
+                )
+                brief = await service.run(summarizer, one, left, request_id)
+            except ServiceError as e:
+                results.append(BatchItem(id=name, status="failed", error=e.problem))
+                continue
+            tokens += _tokens(brief) or 0
+            results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
+        return results, tokens
+
+    batch_schema = BatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    batch_components = {**batch_schema.pop("$defs", {}), "BatchRequest": batch_schema}
+
+    @app.post(
+        "/v1/briefs/batch",
+        summary="Brief several documents",
+        response_model=BatchResponse,
+        responses=problem_responses,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}}},
+            }
+        },
+    )
+    async def create_briefs(request: Request) -> Response:
+        try:
+            body = BatchRequest.model_validate(await _json_body(request))
+        except ValidationError as e:
+            raise _invalid(e) from e
         if len(body.documents) > settings.service_max_batch:
             raise ServiceError(
                 422, "batch-too-large", "Too many documents",
@@ -435,38 +545,20 @@ def create_app(settings: Settings | None = None) -> Guard:
             )  # fmt: skip
         summarizer = service.summarizer(body.model)
         service.check_names(body.schema_name, body.prompt)
-        results = []
-        tokens = 0
         async with service.limiter.slot():  # one slot: the documents are briefed one after another
-            for n, doc in enumerate(body.documents, 1):
-                name = doc.id or str(n)
-                try:
-                    service.check_text(doc.text)
-                    one = BriefRequest.model_validate(
-                        {
-                            "text": doc.text,
-                            "schema": body.schema_name,
-                            "prompt": body.prompt,
-                            "model": body.model,
-                        }
-                    )
-                    brief = await service.run(summarizer, one)
-                except ServiceError as e:
-                    results.append(BatchItem(id=name, status="failed", error=e.problem))
-                    continue
-                tokens += _tokens(brief) or 0
-                results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
+            results, tokens = await until_disconnect(
+                request, brief_all(summarizer, body, _request_id(request))
+            )
         request.state.tokens = tokens
-        return BatchResponse(results=results)
+        return Response(BatchResponse(results=results).model_dump_json(), media_type="application/json")
 
     def openapi() -> dict[str, Any]:
         """FastAPI's document, with this configuration's limits and choices in the request schemas."""
         if app.openapi_schema is None:
             document = FastAPI.openapi(app)
             schemas = document["components"]["schemas"]
-            for name in ("BatchRequest", "BatchDocument"):
-                if name in schemas:
-                    schemas[name] = _with_limits(schemas[name], settings)
+            for name, schema in batch_components.items():
+                schemas[name] = _with_limits(copy.deepcopy(schema), settings)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -499,23 +591,50 @@ def _with_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 async def _brief_request(request: Request) -> BriefRequest:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "text/plain":
+        raw = await request.body()
+        try:
+            return BriefRequest(text=raw.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise ServiceError(422, "encoding", "Not UTF-8", "a text/plain body must be UTF-8") from e
+        except ValidationError as e:
+            raise _invalid(e) from e
+    try:
+        return BriefRequest.model_validate(await _json_body(request))
+    except ValidationError as e:
+        raise _invalid(e) from e
+
+
+async def _json_body(request: Request) -> Any:
+    """The request's JSON, or a problem: 413 over the size limit (raised while reading), 415, or 422.
+
+    The standard library's parser accepts a lone surrogate escape ("\\ud800"), so that such a
+    text fails its own document (a batch's others are briefed), with the same problem as any
+    unusable text.
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("application/json", ""):
+        raise ServiceError(415, "media-type", "Unsupported media type", "send application/json or text/plain")
     raw = await request.body()
     try:
-        if media == "text/plain":
-            return BriefRequest(text=raw.decode("utf-8"))
-        if media not in ("application/json", ""):
-            raise ServiceError(
-                415, "media-type", "Unsupported media type", "send application/json or text/plain"
-            )
-        return BriefRequest.model_validate_json(raw)
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
-        raise ServiceError(422, "encoding", "Not UTF-8", "a text/plain body must be UTF-8") from e
-    except ValueError as e:  # pydantic's ValidationError, with the body's content left out
-        errors: list[Any] = e.errors() if isinstance(e, ValidationError) else []
-        parts = [f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in errors[:5]] or [
-            "not JSON"
-        ]
-        raise ServiceError(422, "invalid-request", "Invalid request", "; ".join(parts)) from e
+        raise ServiceError(422, "encoding", "Not UTF-8", "a JSON body must be UTF-8") from e
+    except RecursionError as e:
+        raise ServiceError(422, "invalid-request", "Invalid request", "not JSON: nested too deeply") from e
+    except ValueError as e:  # the message names a position, never the body's content
+        raise ServiceError(422, "invalid-request", "Invalid request", f"not JSON: {e}") from e
+
+
+def _invalid(e: ValidationError) -> ServiceError:
+    """A 422 naming the fields at fault, with the body's content left out."""
+    parts = [f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()[:5]]
+    return ServiceError(422, "invalid-request", "Invalid request", "; ".join(parts) or "invalid")
+
+
+def _request_id(request: Request) -> str:
+    """The id the Guard gave this request (in the access log and the X-Request-Id header)."""
+    return str(getattr(request.state, "request_id", "-"))
 
 
 def _tokens(brief: Any) -> int | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sqlite3
 import tomllib
 from pathlib import Path
 
@@ -221,3 +224,50 @@ def test_legacy_encoding_is_detected_and_named(
     assert result.exit_code == 0, result.stderr
     assert result.stderr.startswith(f"note: {doc} is not UTF-8; decoded it as ")
     assert "François" in stub.requests[0]["body"]["messages"][-1]["content"]
+
+
+def test_a_corrupt_cache_never_fails_a_brief(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"garbage, not a database\n" * 50)
+    args = ["brief", str(SEED), "--format", "json", *_stub_args(stub)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    (aside,) = cache.parent.glob("briefs.sqlite.corrupt-*")
+    warning = " ".join(_error_line(first).split())
+    assert str(cache) in warning and str(aside) in warning
+    again = runner.invoke(app, args)  # the new cache works
+    assert again.exit_code == 0 and json.loads(again.stdout)["meta"]["cached"] is True
+    with contextlib.closing(sqlite3.connect(cache)) as db:  # an entry that does not read back
+        db.execute('UPDATE briefs SET value = \'{"not": "a brief"}\'')
+        db.commit()
+    third = runner.invoke(app, args)
+    assert third.exit_code == 0, third.stderr
+    assert json.loads(third.stdout)["meta"]["cached"] is False and len(stub.requests) == 8
+
+
+def test_debug_logs_go_to_stderr_and_stdout_holds_only_the_brief(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    result = runner.invoke(app, ["--debug", "brief", str(SEED), "--format", "json", *_stub_args(stub)])
+    assert result.exit_code == 0, result.stderr
+    json.loads(result.stdout)  # nothing but the brief
+    assert "LiteLLM" in result.stderr or "litellm" in result.stderr  # its debug logs are there instead
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_outputs_follow_the_umask(stub: StubServer, monkeypatch: pytest.MonkeyPatch, umask: int) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    old = os.umask(umask)
+    try:
+        brief = runner.invoke(app, ["brief", str(SEED), "-o", "note.md", *_stub_args(stub)])
+        assert brief.exit_code == 0, brief.stderr
+        batch = runner.invoke(app, ["batch", str(SEED), "-o", "out", "--format", "all", *_stub_args(stub)])
+        assert batch.exit_code == 0, batch.stderr
+    finally:
+        os.umask(old)
+    written = [Path("note.md"), *(p for p in Path("out").iterdir() if not p.name.startswith("."))]
+    assert len(written) == 5  # the note, three formats and the manifest
+    assert {oct(p.stat().st_mode & 0o777) for p in written} == {oct(0o666 & ~umask)}

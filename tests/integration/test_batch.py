@@ -185,3 +185,117 @@ async def test_library_batch_is_an_async_iterator(stub: StubServer) -> None:
     assert sorted(by_id) == ["doc-1", "doc-2", "doc-3"]
     assert by_id["doc-2"].status == "failed" and by_id["doc-2"].error_type == "InputError"
     assert by_id["doc-1"].status == "ok" and by_id["doc-1"].brief.participants[0].name == "John Bass"
+
+
+def _jsonl(rows: list[dict[str, str]]) -> Path:
+    path = Path("docs.jsonl")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (["a/./b", "a/b"], "the id 'a/./b' cannot name an output file: it has a '.' segment"),
+        (["a/../b"], "it has a '..' segment"),
+        (["a/"], "the id 'a/' cannot name an output file: it ends with '/'"),
+        (["a//b"], "it has an empty segment"),
+        (["/etc/x"], "it has an empty segment"),
+        (["a/.b"], "starts with '.'"),
+        (["a\\b"], "it holds the character '\\\\'"),
+        (["caf\u00e9", "cafe\u0301"], "two documents have the id 'café'"),  # one name, two spellings
+    ],
+)
+def test_ids_that_name_one_file_or_a_hidden_one_are_refused(
+    stub: StubServer, ids: list[str], message: str
+) -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    source = _jsonl([{"id": i, "text": seed} for i in ids])
+    result = runner.invoke(app, ["batch", "--from-jsonl", str(source), "--config", str(_config(stub))])
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert stub.requests == [] and not Path("briefs").exists()
+
+
+def test_any_file_name_is_briefed_under_a_safe_id(stub: StubServer, tmp_path: Path) -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    folder = tmp_path / "docs"
+    (folder / "sub folder").mkdir(parents=True)
+    names = {
+        "minutes of 3 May.txt": "minutes of 3 May",
+        "Zürich talks.md": "Zürich talks",
+        "sub folder/Ελληνικά.txt": "sub folder/Ελληνικά",
+        "tab\there.txt": "tab_here",
+        os.fsdecode(b"latin-1 caf\xe9.txt"): "latin-1 caf_",  # not UTF-8: a lone surrogate in Python
+    }
+    for n, name in enumerate(names):
+        (folder / name).write_text(f"{seed}\n\nMarker {n}.\n", encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(folder), "-o", "out", "--config", str(_config(stub))])
+    assert result.exit_code == 0, result.stderr
+    rows = _manifest(Path("out"))
+    assert {r["id"]: r["source"] for r in rows} == {i: str(folder / n) for n, i in names.items()}
+    assert {r["status"] for r in rows} == {"ok"}
+    for r in rows:
+        assert r["outputs"] == [f"{r['id']}.json"] and (Path("out") / r["outputs"][0]).is_file()
+    again = runner.invoke(app, ["batch", str(folder), "-o", "out", "--config", str(_config(stub))])
+    assert again.exit_code == 0 and "5 of 5 documents already done" in again.stderr
+
+
+def test_a_lone_surrogate_fails_only_its_document(stub: StubServer) -> None:
+    seed = json.dumps(SEED.read_text(encoding="utf-8"))
+    source = Path("docs.jsonl")  # "\ud800" is a valid JSON escape that is no Unicode character
+    source.write_text(f'{{"id": "a", "text": {seed}}}\n{{"id": "b", "text": "Mr Dar \\ud800 met"}}\n')
+    result = runner.invoke(
+        app, ["batch", "--from-jsonl", str(source), "-o", "out", "--config", str(_config(stub))]
+    )
+    assert result.exit_code == 6, result.stderr
+    rows = {r["id"]: r for r in _manifest(Path("out"))}
+    assert rows["a"]["status"] == "ok"
+    assert rows["b"]["status"] == "failed" and rows["b"]["error_type"] == "InputError"
+    assert "lone surrogate (U+D800)" in rows["b"]["error"] and "internal error" not in result.stderr
+
+
+def test_a_second_batch_on_one_folder_is_refused_naming_the_first(stub: StubServer, tmp_path: Path) -> None:
+    docs = _docs(tmp_path / "docs", 3)
+    stub.behaviour.timeout_delay = 120.0  # the first batch hangs on doc-00 until it is killed
+    stub.behaviour.faults = {"Marker doc-00.": ["timeout"] * 4}
+    args = ["batch", str(docs), "-o", "out", "--config", str(_config(stub)), "--concurrency", "1"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.Popen([sys.executable, "-m", "summarizer", *args], env=env, stderr=subprocess.DEVNULL)
+    try:
+        owner = Path("out/.batch.lock.owner")
+        deadline = time.monotonic() + 120
+        while (  # the lock taken, and doc-00's four passes sent (each met its fault)
+            not (owner.exists() and len(stub.requests) == 4)
+            and first.poll() is None
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        assert first.poll() is None and owner.exists()
+        second = runner.invoke(app, args)
+        assert second.exit_code == 2
+        message = second.stderr.strip().splitlines()[-1]
+        assert f"out/ is in use by another batch (pid {first.pid} on " in message
+        assert "summarizer batch" in message and "give another --output folder" in message
+        assert len(stub.requests) == 4  # the second made no request
+    finally:
+        first.kill()  # kill -9: the lock is the OS's, and goes with the process
+        first.wait()
+    third = runner.invoke(app, args)
+    assert third.exit_code == 0, third.stderr
+    assert not owner.exists()
+
+
+def test_a_corrupt_cache_fails_no_document(stub: StubServer, tmp_path: Path) -> None:
+    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"garbage, not a database\n" * 50)
+    docs = _docs(tmp_path / "docs", 8)
+    args = ["batch", str(docs), "-o", "out", "--config", str(_config(stub)), "--concurrency", "4"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert {r["status"] for r in _manifest(Path("out"))} == {"ok"}
+    (aside,) = cache.parent.glob("briefs.sqlite.corrupt-*")  # moved aside once, by one of the workers
+    assert sum(str(aside) in line for line in result.stderr.splitlines()) == 1
+    again = runner.invoke(app, [*args[:3], "again", *args[4:]])  # the new cache serves them all
+    assert again.exit_code == 0 and {r["status"] for r in _manifest(Path("again"))} == {"cached"}

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -44,6 +47,7 @@ def service(stub_module: StubServer, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(autouse=True)
 def normal_stub(stub_module: StubServer) -> None:
     stub_module.behaviour.delay = 0.0
+    stub_module.behaviour.faults = {}
 
 
 def _problem(response: httpx.Response, status: int) -> dict[str, object]:
@@ -160,7 +164,8 @@ def test_access_log_is_structured_and_holds_no_text_or_token(service: RunningSer
     lines = [json.loads(line) for line in service.access_log().splitlines() if line.startswith("{")]
     briefs = [entry for entry in lines if entry["route"] == "/v1/briefs" and entry["status"] == 200]
     assert briefs and briefs[-1]["method"] == "POST" and briefs[-1]["tokens"] == 600  # 4 passes x 150
-    assert all({"method", "route", "status", "latency_ms", "tokens"} == set(entry) for entry in lines)
+    keys = {"request_id", "method", "route", "status", "latency_ms", "tokens"}
+    assert all(keys == set(entry) for entry in lines)
     log = service.access_log()
     assert "Islamabad" not in log and TOKEN not in log
 
@@ -169,3 +174,152 @@ def test_serve_refuses_an_open_host_without_a_token(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 3
     assert "refusing to serve 0.0.0.0 without a bearer token" in result.stderr
+
+
+def test_a_corrupt_cache_never_fails_a_request(stub_module: StubServer, tmp_path: Path) -> None:
+    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"garbage, not a database\n" * 50)
+    with serve(stub_module, tmp_path, cache=True) as running:
+        for _ in range(2):  # a brief, then the same brief from the new cache
+            response = httpx.post(
+                f"{running.url}/v1/briefs", json={"text": SEED_TEXT}, headers=running.headers()
+            )
+            assert response.status_code == 200, response.text
+        assert response.json()["meta"]["cached"] is True
+        (aside,) = cache.parent.glob("briefs.sqlite.corrupt-*")
+        assert f"{cache}" in running.access_log() and f"{aside}" in running.access_log()
+
+
+def test_a_lone_surrogate_fails_only_its_document(service: RunningService) -> None:
+    # Written as JSON by hand: "\ud800" is a valid JSON escape that is no Unicode character.
+    seed = json.dumps(SEED_TEXT)
+    body = f'{{"documents": [{{"id": "a", "text": {seed}}}, {{"id": "b", "text": "Mr Dar \\ud800 met"}},'
+    body += f' {{"id": "c\\udc80", "text": {seed}}}]}}'
+    response = httpx.post(
+        f"{service.url}/v1/briefs/batch",
+        content=body.encode(),
+        headers={**service.headers(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    a, b, c = response.json()["results"]
+    assert (a["id"], a["status"], c["status"]) == ("a", "ok", "ok")
+    assert c["id"] == "c\ufffd"  # the id is echoed as valid Unicode
+    assert b["status"] == "failed" and b["error"]["status"] == 422
+    assert "lone surrogate (U+D800) at character 7" in b["error"]["detail"]
+    one = httpx.post(
+        f"{service.url}/v1/briefs",
+        content=b'{"text": "Mr Dar \\ud800 met"}',
+        headers={**service.headers(), "Content-Type": "application/json"},
+    )
+    assert "lone surrogate" in str(_problem(one, 422)["detail"])
+
+
+@pytest.mark.parametrize("route", ["/v1/briefs", "/v1/briefs/batch"])
+def test_both_routes_answer_bad_bodies_alike(service: RunningService, route: str) -> None:
+    url, json_type = f"{service.url}{route}", {**service.headers(), "Content-Type": "application/json"}
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: the limit is checked as the body comes
+        yield b'{"text": "'
+        for _ in range(30):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    assert "200,000 bytes" in str(
+        _problem(httpx.post(url, content=chunked(), headers=json_type), 413)["detail"]
+    )
+    deep = httpx.post(url, content=b"[" * 100_000, headers=json_type)
+    assert "nested too deeply" in str(_problem(deep, 422)["detail"])
+    latin1 = b'{"text": "caf\xe9"}' if route == "/v1/briefs" else b'{"documents": [{"text": "caf\xe9"}]}'
+    assert "UTF-8" in str(_problem(httpx.post(url, content=latin1, headers=json_type), 422)["detail"])
+    xml = httpx.post(url, content=b"<doc/>", headers={**service.headers(), "Content-Type": "application/xml"})
+    _problem(xml, 415)
+    for body in (b"{not json", b'{"documents": 3, "text": 3}'):
+        _problem(httpx.post(url, content=body, headers=json_type), 422)
+    spec = httpx.get(f"{service.url}/openapi.json", headers=service.headers()).json()
+    declared = set(spec["paths"][route]["post"]["responses"])
+    assert {"200", "401", "413", "415", "422", "500", "502", "503", "504"} <= declared
+    body_schema = spec["paths"][route]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in body_schema:
+        name = body_schema["$ref"].rsplit("/", 1)[1]
+        assert spec["components"]["schemas"][name]["properties"]["documents"]["maxItems"] == 3
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Poll ``condition`` until it holds; fail (naming ``what``) if it never does."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.05)
+
+
+def _with_marker(stub: StubServer, marker: str) -> int:
+    return sum(marker in json.dumps(r["body"]["messages"]) for r in stub.requests)
+
+
+def test_a_client_that_hangs_up_frees_its_slot(service: RunningService, stub_module: StubServer) -> None:
+    stub_module.behaviour.timeout_delay = 30.0  # the provider takes its time with this document
+    stub_module.behaviour.faults = {"Marker hang.": ["timeout"] * 4}
+
+    async def hang_up() -> None:
+        async with httpx.AsyncClient(timeout=120) as client:
+            request = client.post(
+                f"{service.url}/v1/briefs",
+                json={"text": SEED_TEXT + "\n\nMarker hang."},
+                headers=service.headers(),
+            )
+            waiting = asyncio.create_task(request)
+            while _with_marker(stub_module, "Marker hang.") < 4:  # its four passes reached the provider
+                await asyncio.sleep(0.05)
+            waiting.cancel()  # the client gives up: its connection is closed
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+
+    asyncio.run(asyncio.wait_for(hang_up(), 60))
+    _wait_for(lambda: '"status": 499' in service.access_log(), "the disconnect logged")
+    line = next(json.loads(x) for x in service.access_log().splitlines() if '"status": 499' in x)
+    assert f"request {line['request_id']}: the client disconnected" in service.access_log()
+    # The slot (the only one) is free at once, with the hung provider calls still pending.
+    after = httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers())
+    assert after.status_code == 200, after.text
+    assert _with_marker(stub_module, "Marker hang.") == 4  # nothing was retried for the client gone
+
+
+def test_a_batch_has_one_deadline_and_answers_what_it_finished(stub: StubServer, tmp_path: Path) -> None:
+    stub.behaviour.timeout_delay = 60.0
+    stub.behaviour.faults = {"Marker slow.": ["timeout"] * 4}
+    texts = [SEED_TEXT, SEED_TEXT + "\n\nMarker slow.", SEED_TEXT + "\n\nMarker three."]
+    with serve(stub, tmp_path, service_request_timeout=10) as running:
+        body = {"documents": [{"text": t} for t in texts]}
+        response = httpx.post(
+            f"{running.url}/v1/briefs/batch", json=body, headers=running.headers(), timeout=60
+        )
+    assert response.status_code == 200, response.text
+    first, slow, third = response.json()["results"]
+    assert first["status"] == "ok" and Brief.model_validate(first["brief"])
+    for late in (slow, third):  # the third never started: the request's time was up
+        assert late["status"] == "failed" and late["error"]["status"] == 504
+        assert "within the request's 10 s" in late["error"]["detail"]
+    assert _with_marker(stub, "Marker three.") == 0
+
+
+def test_provider_errors_show_clients_no_internals(stub: StubServer, tmp_path: Path) -> None:
+    stub.behaviour.status = 500
+    with serve(stub, tmp_path, transient_retries=0) as running:
+        one = httpx.post(f"{running.url}/v1/briefs", json={"text": SEED_TEXT}, headers=running.headers())
+        batch = httpx.post(
+            f"{running.url}/v1/briefs/batch",
+            json={"documents": [{"text": SEED_TEXT}]},
+            headers=running.headers(),
+        )
+        log = running.access_log()
+    port = stub.api_base.split(":")[-1].split("/")[0]
+    problem = _problem(one, 502)
+    item = batch.json()["results"][0]["error"]
+    for response, detail in ((one, str(problem["detail"])), (batch, str(item["detail"]))):
+        request_id = response.headers["x-request-id"]
+        assert detail == f"the model provider failed (request {request_id}: the service log has the details)"
+        assert "127.0.0.1" not in response.text and port not in response.text
+        assert (
+            f"request {request_id}: ProviderError" in log and "HTTP 500" in log
+        )  # the details, for operators
