@@ -164,6 +164,13 @@ with warnings.catch_warnings():
         max_document_bytes: int = Field(
             20_000_000, gt=0, description="Largest input document accepted, in bytes."
         )
+        provider_batch_requests: int = Field(
+            0,
+            ge=0,
+            description="Most requests in one provider batch (batch --via provider); 0: the provider's"
+            " limit (50,000 for OpenAI, 100,000 for Anthropic). Smaller batches keep under an"
+            " organisation's limit of queued tokens.",
+        )
 
         @field_validator("service_tokens", "service_models", mode="before")
         @classmethod

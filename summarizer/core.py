@@ -7,10 +7,11 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from summarizer.batch import BatchResult, Doc
     from summarizer.engine import Completion, Engine
+    from summarizer.provider_batch import BatchJob, BatchProgress, Collection
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -419,6 +421,75 @@ class Summarizer:
 
         docs = (d if isinstance(d, Doc) else Doc.from_text(f"doc-{i}", d) for i, d in enumerate(documents, 1))
         return run(self, docs, concurrency=concurrency, max_cost=max_cost, stop=stop)
+
+    def submit_batch(
+        self,
+        documents: Iterable[Doc | str],
+        *,
+        outdir: Path,
+        formats: Sequence[str] = ("json",),
+        max_cost: float | None = None,
+        force: bool = False,
+    ) -> BatchJob:
+        """Send ``documents`` to the provider's batch API (OpenAI's or Anthropic's), at batch prices.
+
+        Their first requests go in one or more provider batches, whose ids ``outdir`` keeps;
+        :meth:`collect_batch` writes the briefs there, with ``manifest.jsonl``, as the answers come.
+        Documents done before in ``outdir`` are skipped (``force`` redoes them); those in the
+        cache are written at once.
+
+        Args:
+            documents: ``Doc`` objects, or texts (named ``doc-1``, ``doc-2``, ...).
+            outdir: the output folder.
+            formats: the outputs' formats: ``json``, ``md``, ``html``.
+            max_cost: USD; nothing is submitted if the estimate at batch prices is over it.
+        """
+        from summarizer import provider_batch
+        from summarizer.batch import Doc
+
+        docs = [d if isinstance(d, Doc) else Doc.from_text(f"doc-{i}", d) for i, d in enumerate(documents, 1)]
+        return provider_batch.submit(
+            self, docs, outdir, formats=list(formats), max_cost=max_cost, force=force
+        )
+
+    def batch_status(self, job: BatchJob | Path) -> BatchProgress:
+        """Where a provider batch stands (``job``, or the folder it was submitted for)."""
+        from summarizer import provider_batch
+
+        return provider_batch.status(self.settings, job if isinstance(job, Path) else job.outdir)
+
+    def collect_batch(
+        self,
+        job: BatchJob | Path,
+        *,
+        reask: Literal["batch", "direct"] = "batch",
+        wait: bool = True,
+        poll_interval: float = 60.0,
+        concurrency: int = 4,
+        progress: Callable[[BatchProgress], None] | None = None,
+    ) -> Collection:
+        """Collect a provider batch: check and write each document as its answers come in.
+
+        Answers that fail the checks are asked again, in a new provider batch or directly
+        (``reask="direct"``, ``concurrency`` at a time). Interrupted, it resumes where it stopped,
+        and never submits a batch twice.
+
+        Args:
+            job: what :meth:`submit_batch` returned, or the folder it was given.
+            wait: poll every ``poll_interval`` seconds until every document is done; else look once.
+            progress: called after each look.
+        """
+        from summarizer import provider_batch
+
+        return provider_batch.collect(
+            self.settings,
+            job if isinstance(job, Path) else job.outdir,
+            reask=reask,
+            wait=wait,
+            poll_interval=poll_interval,
+            concurrency=concurrency,
+            on_progress=progress,
+        )
 
 
 @overload

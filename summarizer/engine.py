@@ -149,6 +149,30 @@ def _api_key(settings: Settings, provider: str) -> str | None:
     )
 
 
+BATCH_DISCOUNT = 0.5
+"""Share of the direct price a provider batch costs, for a model without batch prices in
+litellm's price map: OpenAI's and Anthropic's batches are both half price."""
+
+
+@dataclass(frozen=True)
+class Prices:
+    """USD per token, direct and in a provider batch; ``None`` where the price is not known."""
+
+    prompt: float | None
+    completion: float | None
+    batch_prompt: float | None
+    batch_completion: float | None
+    source: str  # of the batch prices: "price map", "discount" or "unknown"
+
+    def cost(self, prompt_tokens: int, completion_tokens: int, *, batch: bool) -> float | None:
+        prompt, completion = self.prompt, self.completion
+        if batch:
+            prompt, completion = self.batch_prompt, self.batch_completion
+        if prompt is None or completion is None:
+            return None
+        return prompt * prompt_tokens + completion * completion_tokens
+
+
 @dataclass(frozen=True)
 class Completion:
     """A validated output and what it cost."""
@@ -210,7 +234,7 @@ class Engine:
             )
 
     def _kwargs(
-        self, messages: Messages, response_model: type[BaseModel], request: Request | None
+        self, messages: Messages, response_model: type[BaseModel], request: Request | None, retries: int
     ) -> dict[str, Any]:
         t = self.target
         if request is not None:
@@ -221,7 +245,7 @@ class Engine:
             "model": t.model,
             "messages": messages,
             "response_model": _response_model(response_model),
-            "max_retries": self.settings.max_retries,
+            "max_retries": retries,
             "context": None if request is None else {"request": request},
             "temperature": self.settings.temperature,
             "max_tokens": self.settings.max_tokens,
@@ -240,9 +264,19 @@ class Engine:
             rt.warm_prefix(messages[0]["content"])
 
     def complete(
-        self, messages: Messages, response_model: type[BaseModel], request: Request | None = None
+        self,
+        messages: Messages,
+        response_model: type[BaseModel],
+        request: Request | None = None,
+        *,
+        retries: int | None = None,
     ) -> Completion:
-        """Ask for ``response_model``; instructor validates and re-asks, with ``request``'s checks."""
+        """Ask for ``response_model``; instructor validates and re-asks, with ``request``'s checks.
+
+        Args:
+            retries: the re-asks allowed; default ``max_retries`` (fewer when earlier answers,
+                from a provider batch, were re-asked already).
+        """
         import instructor
 
         if self._sync is None:
@@ -254,19 +288,26 @@ class Engine:
 
             call = with_retries(send, **self._retry_args())
             self._sync = instructor.from_litellm(call, mode=self._mode())
-        counter = _AttemptCounter(self.settings.max_retries + 1)
+        retries = self.settings.max_retries if retries is None else retries
+        counter = _AttemptCounter(retries + 1)
         waits = transient.attempts_log.set([])
         try:
             with self._errors(counter):
                 output = self._sync.create(
-                    **self._kwargs(messages, response_model, counter.watch(request)), hooks=counter.hooks()
+                    **self._kwargs(messages, response_model, counter.watch(request), retries),
+                    hooks=counter.hooks(),
                 )
             return self._completion(output, counter, len(transient.attempts_log.get() or []))
         finally:
             transient.attempts_log.reset(waits)
 
     async def acomplete(
-        self, messages: Messages, response_model: type[BaseModel], request: Request | None = None
+        self,
+        messages: Messages,
+        response_model: type[BaseModel],
+        request: Request | None = None,
+        *,
+        retries: int | None = None,
     ) -> Completion:
         """Async twin of :meth:`complete`."""
         import instructor
@@ -279,12 +320,14 @@ class Engine:
 
             call = with_async_retries(asend, **self._retry_args())
             self._async = instructor.from_litellm(call, mode=self._mode())
-        counter = _AttemptCounter(self.settings.max_retries + 1)
+        retries = self.settings.max_retries if retries is None else retries
+        counter = _AttemptCounter(retries + 1)
         waits = transient.attempts_log.set([])
         try:
             with self._errors(counter):
                 output = await self._async.create(
-                    **self._kwargs(messages, response_model, counter.watch(request)), hooks=counter.hooks()
+                    **self._kwargs(messages, response_model, counter.watch(request), retries),
+                    hooks=counter.hooks(),
                 )
             return self._completion(output, counter, len(transient.attempts_log.get() or []))
         finally:
@@ -317,6 +360,89 @@ class Engine:
         except Exception:  # a model missing from the price table has no known cost
             return None
         return float(prompt_cost + completion_cost)
+
+    # --- A provider batch: the direct route's requests and parsing, without the call -------------
+
+    def batch_request(self, messages: Messages, response_model: type[BaseModel]) -> dict[str, Any]:
+        """The request the direct route makes for ``response_model``, as instructor hands it to
+        litellm (OpenAI's chat format, the model named without its provider), without key, base URL
+        or timeout: one request of a provider batch."""
+        from instructor.v2.core.response import handle_response_model
+
+        _, kwargs = handle_response_model(
+            _response_model(response_model),
+            mode=self._mode(),
+            model=self.target.model_name,
+            messages=messages,
+            temperature=self.settings.temperature,
+            max_tokens=self.settings.max_tokens,
+        )
+        return dict(kwargs)
+
+    def reask_request(
+        self, request: dict[str, Any], answer: dict[str, Any], error: Exception
+    ) -> dict[str, Any]:
+        """``request`` followed by its ``answer`` and the re-ask that names ``error``, as instructor
+        would send it next."""
+        from instructor.v2.core.response import handle_reask_kwargs
+
+        return dict(handle_reask_kwargs(request, self._mode(), _model_response(answer), error))
+
+    def parse_answer(
+        self, answer: dict[str, Any], response_model: type[BaseModel], request: Request | None, *, last: bool
+    ) -> BaseModel:
+        """Validate ``answer`` (an OpenAI chat completion) as instructor validates a direct one,
+        with ``request``'s checks; ``last``: the last attempt, where the checks fix what they can.
+
+        Raises:
+            OutputValidationError: the answer was cut off at max_tokens (``cut_off``).
+            pydantic.ValidationError, ValueError: the answer is invalid: re-ask it
+                (:meth:`reask_request`), or report it (:meth:`invalid_output`).
+        """
+        import instructor
+        from instructor.core.exceptions import IncompleteOutputException
+        from instructor.v2.core.registry import mode_registry
+
+        if request is not None:
+            request.last_attempt = lambda: last
+        handlers = mode_registry.get_handlers(instructor.Provider.OPENAI, self._mode())
+        try:
+            output: BaseModel = handlers.response_parser(
+                response=_model_response(answer),
+                response_model=_response_model(response_model),
+                validation_context=None if request is None else {"request": request},
+                strict=True,  # as instructor's create() validates
+                stream=False,
+                is_async=False,
+            )
+        except IncompleteOutputException as e:
+            raise self._cut_off(1) from e
+        return output
+
+    def invalid_output(self, error: Exception, attempts: int) -> OutputValidationError:
+        """The error of an answer still invalid after its last attempt."""
+        detail = self._clean(str(error))
+        return OutputValidationError(
+            f"the model's output was still invalid after {attempts} attempts: {detail}", attempts=attempts
+        )
+
+    def batch_prices(self) -> Prices:
+        """USD per token at direct and at batch prices, from litellm's price map; a model it has
+        no batch prices for gets ``BATCH_DISCOUNT`` off its direct ones."""
+        try:
+            info = _litellm().get_model_info(self.target.model)
+        except Exception:  # a model missing from the price table has no known price
+            return Prices(None, None, None, None, "unknown")
+        prompt, completion = info.get("input_cost_per_token"), info.get("output_cost_per_token")
+        batch_prompt, batch_completion = (
+            info.get("input_cost_per_token_batches"),
+            info.get("output_cost_per_token_batches"),
+        )
+        if batch_prompt is not None and batch_completion is not None:
+            return Prices(prompt, completion, batch_prompt, batch_completion, "price map")
+        if prompt is None or completion is None:
+            return Prices(prompt, completion, None, None, "unknown")
+        return Prices(prompt, completion, prompt * BATCH_DISCOUNT, completion * BATCH_DISCOUNT, "discount")
 
     @contextlib.contextmanager
     def _errors(self, counter: _AttemptCounter) -> Iterator[None]:
@@ -486,3 +612,8 @@ class _AttemptCounter:
 
     def _count(self, *args: Any, **kwargs: Any) -> None:
         self.attempts += 1
+
+
+def _model_response(answer: dict[str, Any]) -> Any:
+    """An OpenAI chat completion as litellm returns it to instructor on the direct route."""
+    return _litellm().ModelResponse(**answer)

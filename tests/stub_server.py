@@ -151,6 +151,8 @@ class StubServer:
                 pass
 
             def do_POST(self) -> None:
+                if stub.route(self, "POST"):
+                    return
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 messages = json.dumps(body.get("messages"))
@@ -185,14 +187,21 @@ class StubServer:
                 self._send(200, _completion(body, content, "length" if fault == "cut_off" else None))
 
             def do_GET(self) -> None:
+                if stub.route(self, "GET"):
+                    return
                 self._send(200, {"requests": len(stub.requests)})
 
             def _send(self, status: int, payload: dict[str, Any], retry_after: str | None = None) -> None:
-                data = json.dumps(payload).encode()
+                headers = {"Retry-After": retry_after} if retry_after is not None else {}
+                self.send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+            def send_bytes(
+                self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
-                if retry_after is not None:
-                    self.send_header("Retry-After", retry_after)
-                self.send_header("Content-Type", "application/json")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -204,6 +213,18 @@ class StubServer:
     def api_base(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"
+
+    def route(self, handler: Any, method: str) -> bool:
+        """Answer a request this stub does not take for a chat completion; True if answered.
+
+        A plain OpenAI-compatible server has no Files or Batches API: it answers 404 there.
+        """
+        path = handler.path.split("?")[0]
+        if "/files" in path or "/batches" in path:
+            error = {"message": f"no route {method} {handler.path}", "type": "not_found", "code": 404}
+            handler._send(404, {"error": error})
+            return True
+        return False
 
     def __enter__(self) -> StubServer:
         self._thread.start()

@@ -1,0 +1,1092 @@
+"""Briefing an archive through a provider's batch API, at batch prices: submit, then collect.
+
+:func:`submit` sends each document's first requests (every pass of every part: a long
+document's parts go in the same batch) as one or more provider batches, and keeps what is
+needed to finish them in ``OUTDIR/.provider-batch.sqlite``: the documents, their parts, each
+request, and its answer once downloaded. :func:`collect` downloads the answers of the batches
+that have ended, parses and checks them exactly as the direct route does, grounds and merges
+them, writes each finished document's outputs and manifest line as the direct route does, and
+asks again what failed the checks: in a second, smaller batch, or directly (``reask="direct"``).
+Each step is recorded before the next, so a ``collect`` interrupted anywhere resumes, and a
+batch is never submitted twice.
+
+Requests are rebuilt from their documents when they are needed (a re-ask from the request
+before it, its answer and the problems found), not stored: a 100,000-document run would
+otherwise keep gigabytes of prompts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import secrets
+import signal
+import sqlite3
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from summarizer import batch_api, passes
+from summarizer.batch import BatchResult, Doc
+from summarizer.checks import Request
+from summarizer.chunking import Chunk
+from summarizer.documents import text_sha256
+from summarizer.errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
+from summarizer.folder_lock import folder_lock
+from summarizer.manifest import Manifest, pending, write_outputs
+from summarizer.numbered import Numbered
+
+if TYPE_CHECKING:
+    from summarizer.config import Settings
+    from summarizer.core import Summarizer, _Job, _Part
+    from summarizer.engine import Completion, Engine
+
+STATE_NAME = ".provider-batch.sqlite"
+"""The state of a folder's provider batch; hidden, so no document id can name it."""
+
+EXPECTED_COMPLETION_TOKENS = 150
+"""Tokens an answer is expected to take, for the estimate (one pass of a brief of the seed
+writes about 110); capped at ``max_tokens``."""
+
+ONE_PASS = "extract"
+"""The step name of a schema other than a brief, asked in one request."""
+
+Reask = Literal["batch", "direct"]
+
+# Settings that shape the requests and their answers: those of the submission hold at collection.
+_KEPT = (
+    "model",
+    "api_base",
+    "api_key_env",
+    "temperature",
+    "max_tokens",
+    "mode",
+    "max_retries",
+    "prompt",
+    "prompt_dir",
+    "schema",
+    "strict_grounding",
+    "chunk_tokens",
+)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a round of requests is expected to cost."""
+
+    requests: int
+    prompt_tokens: int  # counted with the model's tokenizer
+    completion_tokens: int  # expected: EXPECTED_COMPLETION_TOKENS per answer
+    batch_usd: float | None  # at batch prices; None if the model's price is not known
+    direct_usd: float | None  # the same requests at direct prices
+    ceiling_usd: float | None  # at batch prices, every answer at max_tokens
+    prices: str  # where the batch prices come from: "price map", "discount" or "unknown"
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """A provider batch submitted for an output folder: pass it, or the folder, to collect it."""
+
+    outdir: Path
+    provider: str
+    model: str
+    jobs: tuple[str, ...]  # the provider's batch ids
+    documents: int  # submitted
+    parts: int  # of those documents (a long document has several)
+    estimate: Estimate
+    done_before: int = 0  # already done in the folder, not submitted again
+    cached: int = 0  # written from the cache, not submitted
+    failed: int = 0  # could not be read or planned: their manifest lines say why
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """One provider batch of a folder."""
+
+    id: str
+    round: int
+    requests: int
+    status: str  # the provider's word, or "collected"
+    succeeded: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a folder's provider batch stands."""
+
+    outdir: Path
+    provider: str
+    model: str
+    rounds: int
+    jobs: tuple[JobProgress, ...]
+    documents: int
+    written: int  # briefed and written
+    failed: int
+    waiting: int  # still in a batch
+    spent_usd: float
+
+    @property
+    def finished(self) -> bool:
+        return self.waiting == 0
+
+
+@dataclass
+class Collection:
+    """What a :func:`collect` did: where the batch stands, and the documents it finished."""
+
+    progress: BatchProgress
+    results: list[BatchResult] = field(default_factory=list)
+
+
+def is_open(outdir: Path) -> bool:
+    """Whether ``outdir`` holds a provider batch not yet collected."""
+    path = outdir / STATE_NAME
+    if not path.exists():
+        return False
+    with _Store(path) as store:
+        return store.open_documents() > 0
+
+
+# --- submit --------------------------------------------------------------------------------------
+
+
+def submit(
+    summarizer: Summarizer,
+    docs: Iterable[Doc],
+    outdir: Path,
+    *,
+    formats: list[str] | None = None,
+    max_cost: float | None = None,
+    force: bool = False,
+    command: str = "summarizer (library): submit_batch",
+) -> BatchJob:
+    """Submit the first requests of ``docs`` as provider batches; see the module's docstring.
+
+    Documents done before in ``outdir`` are skipped (``force`` redoes them), and those in the
+    cache are written at once, as the direct route does.
+
+    Raises:
+        ConfigError: the provider cannot batch (the message names ``--via direct``).
+        InputError: ``outdir`` holds a batch not yet collected; the estimate is over ``max_cost``
+            (nothing is submitted).
+        ProviderError: the submission failed.
+    """
+    settings = summarizer.settings
+    batch_api.refuse_unbatchable(settings)
+    engine = summarizer._get_engine()
+    api = batch_api.for_target(settings, engine.target)
+    formats = formats or ["json"]
+    with folder_lock(outdir, command), _Store(outdir / STATE_NAME) as store:
+        if store.exists():
+            _recover(store, api)
+            if store.open_documents():
+                raise InputError(
+                    f"{outdir}/ has a provider batch not yet collected ({', '.join(store.job_ids())}):"
+                    f" run `summarizer batch collect {outdir}` first"
+                )
+            store.clear()
+        api.check()
+        book = Manifest(outdir)
+        try:
+            return _submit(summarizer, engine, api, store, book, docs, outdir, formats, max_cost, force)
+        finally:
+            book.close()
+
+
+def _submit(
+    summarizer: Summarizer,
+    engine: Engine,
+    api: batch_api.BatchAPI,
+    store: _Store,
+    book: Manifest,
+    docs: Iterable[Doc],
+    outdir: Path,
+    formats: list[str],
+    max_cost: float | None,
+    force: bool,
+) -> BatchJob:
+    todo, done_before = pending(docs, book, force=force)
+    settings = summarizer.settings
+    store.start(
+        {
+            "provider": engine.target.provider,
+            "settings": {k: _plain(getattr(settings, k)) for k in _KEPT},
+            "fingerprint": _fingerprint(summarizer),
+            "formats": formats,
+            "created": time.time(),
+        }
+    )
+    spool = _Spool(api, outdir, settings.provider_batch_requests)
+    try:
+        counted = _Count(engine)
+        cached = failed = parts = 0
+        submitted: list[tuple[Doc, str, int]] = []
+        for doc in todo:
+            result = BatchResult(doc.id, doc.source, "failed")
+            try:
+                result.text = doc.read()
+                result.source_sha256 = text_sha256(result.text)
+                job = summarizer._prepare(result.text, None, None)
+                hit = summarizer._cached(job)
+                if hit is not None:
+                    result.brief, result.status = hit, "cached"
+                    result.outputs = write_outputs(result, outdir, formats)
+                    book.append(result.manifest_line())
+                    cached += 1
+                    continue
+                chunks = summarizer._plan(job, engine)
+            except SummarizerError as e:
+                result.error_type, result.error = type(e).__name__, str(e)
+                book.append(result.manifest_line())
+                failed += 1
+                continue
+            n = store.add_document(doc, result.text, result.source_sha256)
+            requests = []
+            for part, chunk in enumerate(chunks, 1):
+                store.add_part(n, part, chunk, halvings=0)
+                requests += _first_requests(engine, job, n, part, chunk)
+            spool.add(n, requests)
+            counted.add(requests)
+            store.add_requests(n, [(r.id, r.part, r.step, 1) for r in requests], round=1)
+            submitted.append((doc, result.source_sha256, len(requests)))
+            parts += len(chunks)
+        estimate = counted.estimate(engine)
+        if submitted and max_cost is not None:
+            if estimate.batch_usd is None:
+                store.rollback()
+                raise InputError(
+                    f"{engine.target.model_name} has no price in litellm's price map, so --max-cost cannot"
+                    " be checked: nothing submitted (leave out --max-cost to submit anyway)"
+                )
+            if estimate.batch_usd > max_cost:
+                store.rollback()
+                raise InputError(
+                    f"the estimated cost of {estimate.requests:,} requests, ${estimate.batch_usd:.4f}"
+                    f" at batch prices, is over --max-cost ${max_cost:g}: nothing submitted"
+                )
+        store.commit()
+    except BaseException:
+        spool.close()
+        raise
+    jobs = _send(store, api, spool, round=1)
+    for doc, sha, count in submitted:
+        book.append(_submitted_line(doc.id, doc.source, sha, jobs, count, 1))
+    return BatchJob(
+        outdir=outdir,
+        provider=engine.target.provider,
+        model=settings.model,
+        jobs=tuple(jobs),
+        documents=len(submitted),
+        parts=parts,
+        estimate=estimate,
+        done_before=done_before,
+        cached=cached,
+        failed=failed,
+    )
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One request to send: its custom id, where it belongs, and the request itself."""
+
+    id: str
+    doc: int
+    part: int
+    step: str
+    attempt: int
+    kwargs: dict[str, Any]
+
+
+def _custom_id(doc: int, part: int, step: str, attempt: int) -> str:
+    # Anthropic takes 1-64 of [a-zA-Z0-9_-]: a document's id may be anything, so it goes by number.
+    return f"d{doc}-p{part}-{step}-a{attempt}"
+
+
+def _steps(
+    job: _Job, chunk: Chunk
+) -> list[tuple[str, list[dict[str, str]], type[BaseModel], Numbered | None]]:
+    """Each request of a part: its step, messages, response model and the numbered part."""
+    if not job.in_passes:
+        return [(ONE_PASS, job.messages(chunk.text), job.schema, None)]
+    doc = Numbered(chunk.text)
+    return [
+        (p.name, passes.messages(job.prompt, p, doc), passes.response_model(p, doc), doc)
+        for p in passes.PASSES
+    ]
+
+
+def _first_requests(engine: Engine, job: _Job, doc: int, part: int, chunk: Chunk) -> list[_Request]:
+    return [
+        _Request(_custom_id(doc, part, step, 1), doc, part, step, 1, engine.batch_request(messages, model))
+        for step, messages, model, _ in _steps(job, chunk)
+    ]
+
+
+class _Count:
+    """Tokens of the requests, for the estimate."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.requests = 0
+        self.prompt_tokens = 0
+
+    def add(self, requests: list[_Request]) -> None:
+        for r in requests:
+            messages = r.kwargs["messages"]
+            tokens = self.engine.target.count_tokens(messages)
+            self.prompt_tokens += tokens if tokens is not None else len(json.dumps(messages)) // 4
+        self.requests += len(requests)
+
+    def estimate(self, engine: Engine) -> Estimate:
+        prices = engine.batch_prices()
+        expected = self.requests * min(EXPECTED_COMPLETION_TOKENS, engine.settings.max_tokens)
+        ceiling = self.requests * engine.settings.max_tokens
+        return Estimate(
+            requests=self.requests,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=expected,
+            batch_usd=prices.cost(self.prompt_tokens, expected, batch=True),
+            direct_usd=prices.cost(self.prompt_tokens, expected, batch=False),
+            ceiling_usd=prices.cost(self.prompt_tokens, ceiling, batch=True),
+            prices=prices.source,
+        )
+
+
+class _Spool:
+    """Batch lines written to temporary files as they are made, a document's requests always in
+    one batch, each batch within the provider's limits."""
+
+    def __init__(self, api: batch_api.BatchAPI, outdir: Path, max_requests: int = 0) -> None:
+        self.api = api
+        self.outdir = outdir
+        self.max_requests = min(max_requests or api.max_requests, api.max_requests)
+        self.batches: list[tuple[IO[bytes], list[str]]] = []
+        self._bytes = 0
+
+    def add(self, doc: int, requests: list[_Request]) -> None:
+        lines = [(json.dumps(self.api.line(r.id, r.kwargs)) + "\n").encode("utf-8") for r in requests]
+        size = sum(len(line) for line in lines)
+        full = bool(self.batches) and (
+            len(self.batches[-1][1]) + len(lines) > self.max_requests
+            or self._bytes + size > self.api.max_bytes
+        )
+        if not self.batches or (full and self.batches[-1][1]):
+            spooled = tempfile.TemporaryFile(dir=self.outdir, prefix=".provider-batch-")  # noqa: SIM115
+            self.batches.append((spooled, []))
+            self._bytes = 0
+        file, ids = self.batches[-1]
+        file.writelines(lines)
+        ids += [r.id for r in requests]
+        self._bytes += size
+
+    def close(self) -> None:
+        for file, _ in self.batches:
+            file.close()
+        self.batches = []
+
+
+def _send(store: _Store, api: batch_api.BatchAPI, spool: _Spool, *, round: int) -> list[str]:
+    """Submit the spooled batches; each id is recorded before the next submission."""
+    ids = []
+    try:
+        for file, requests in spool.batches:
+            if not requests:
+                continue
+            file.seek(0)
+            lines = file.read()
+            token = secrets.token_hex(8)
+            with _uninterrupted():
+                placeholder = store.submitting(token, requests, round)
+                job_id = api.submit(lines, len(requests), token)
+                store.submitted(placeholder, job_id)
+            ids.append(job_id)
+    finally:
+        spool.close()
+    return ids
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends: a batch the provider accepted must have its id recorded
+    (in the main thread only: elsewhere signals do not arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[Any] = []
+    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _recover(store: _Store, api: batch_api.BatchAPI) -> None:
+    """Settle submissions cut off before their id was recorded: find the batch at the provider,
+    or put its requests back to be submitted."""
+    for placeholder, token, count, submitted in store.submissions_in_doubt():
+        job_id = api.find(token, count, submitted)
+        if job_id is not None:
+            store.submitted(placeholder, job_id)
+        else:
+            store.unsubmitted(placeholder)
+
+
+def _submitted_line(
+    id: str, source: str, sha: str | None, jobs: list[str], count: int, round: int
+) -> dict[str, Any]:
+    """The manifest line of a document sent to a provider batch; its result's line follows."""
+    return {
+        "id": id,
+        "source": source,
+        "status": "submitted",
+        "error_type": None,
+        "error": None,
+        "batch_jobs": jobs,
+        "round": round,
+        "requests": count,
+        "source_sha256": sha,
+        "outputs": [],
+    }
+
+
+# --- status and collect ---------------------------------------------------------------------------
+
+
+def status(settings: Settings, outdir: Path) -> BatchProgress:
+    """Where ``outdir``'s provider batch stands; asks the provider about the batches not collected."""
+    summarizer, store = _reopen(settings, outdir)
+    with store:
+        api = batch_api.for_target(summarizer.settings, summarizer._get_engine().target)
+        return _progress(store, outdir, api, ask=True)
+
+
+def collect(
+    settings: Settings,
+    outdir: Path,
+    *,
+    reask: Reask = "batch",
+    wait: bool = True,
+    poll_interval: float = 60.0,
+    concurrency: int = 4,
+    on_progress: Callable[[BatchProgress], None] | None = None,
+    command: str = "summarizer (library): collect_batch",
+) -> Collection:
+    """Download, check and write what ``outdir``'s provider batches have answered; see the
+    module's docstring.
+
+    Args:
+        settings: for the key, the cache and retries; the settings that shape the requests are
+            those the batch was submitted with.
+        reask: where the answers that fail the checks are asked again: in a new provider batch,
+            or directly (``concurrency`` at a time).
+        wait: poll every ``poll_interval`` seconds until every document is done; else return
+            after one look.
+        on_progress: called after each look.
+    """
+    summarizer, store = _reopen(settings, outdir)
+    collection = Collection(_empty_progress(outdir))
+    with folder_lock(outdir, command), store:
+        engine = summarizer._get_engine()
+        api = batch_api.for_target(summarizer.settings, engine.target)
+        _recover(store, api)
+        book = Manifest(outdir)
+        try:
+            while True:
+                _download(store, api)
+                collection.results += _finish_ready(
+                    summarizer, engine, api, store, book, outdir, reask, concurrency
+                )
+                collection.progress = _progress(store, outdir, api, ask=False)
+                if on_progress is not None:
+                    on_progress(collection.progress)
+                if collection.progress.finished or not wait:
+                    return collection
+                time.sleep(poll_interval)
+        finally:
+            book.close()
+
+
+def _reopen(settings: Settings, outdir: Path) -> tuple[Summarizer, _Store]:
+    """A Summarizer with the settings the batch was submitted with, and the batch's state.
+
+    Raises:
+        InputError: no provider batch in ``outdir``.
+        ConfigError: the prompt, schema or library changed since it was submitted.
+    """
+    from summarizer.core import Summarizer
+
+    path = outdir / STATE_NAME
+    if not path.exists():
+        raise InputError(
+            f"{outdir}/ holds no provider batch (submit one with `summarizer batch --via provider`)"
+        )
+    store = _Store(path)
+    meta = store.meta()
+    kept = dict(meta["settings"])
+    if kept.get("prompt_dir") is not None:
+        kept["prompt_dir"] = Path(kept["prompt_dir"])
+    summarizer = Summarizer(settings.model_copy(update=kept))
+    if _fingerprint(summarizer) != meta["fingerprint"]:
+        store.close()
+        raise ConfigError(
+            f"the prompt, the schema or summarizer changed since the batch in {outdir}/ was submitted:"
+            " collect it with the version and prompt that submitted it"
+        )
+    return summarizer, store
+
+
+def _download(store: _Store, api: batch_api.BatchAPI) -> None:
+    """Store the answers of every batch that has ended, one batch per transaction."""
+    for job_id in store.waiting_jobs():
+        job = api.status(job_id)
+        if job.state != "ended":
+            continue
+        answers = api.answers(job_id)
+        why = f"no answer: batch {job_id} ended as {job.status}" + (f" ({job.detail})" if job.detail else "")
+        store.answered(job_id, answers, why)
+
+
+@dataclass
+class _Verdict:
+    """What became of one step of one part: an output, a failure, a cut-off, or a request to send."""
+
+    model: type[BaseModel]
+    request: Request | None  # the checks' view of the step, earlier attempts replayed
+    completion: Completion | None = None
+    error: SummarizerError | None = None
+    cut_off: OutputValidationError | None = None
+    send: _Request | None = None  # a re-ask to send, or one queued and not yet sent
+    reask: _Reask | None = None  # the same re-ask, to send directly instead
+
+
+@dataclass(frozen=True)
+class _Reask:
+    messages: list[dict[str, Any]]
+    retries: int  # re-asks left after this one
+    answers: list[dict[str, Any]]  # the batch's answers so far, for their tokens
+
+
+def _finish_ready(
+    summarizer: Summarizer,
+    engine: Engine,
+    api: batch_api.BatchAPI,
+    store: _Store,
+    book: Manifest,
+    outdir: Path,
+    reask: Reask,
+    concurrency: int,
+) -> list[BatchResult]:
+    """Judge every document whose answers are all in: write it, fail it, or ask again."""
+    results: list[BatchResult] = []
+    spool = _Spool(api, outdir, summarizer.settings.provider_batch_requests)
+    resent: list[tuple[int, int]] = []
+    formats = store.meta()["formats"]
+    round = store.rounds() + 1
+    for n in store.ready_documents():
+        doc = store.document(n)
+        verdicts = _judge(summarizer, engine, store, doc)
+        if reask == "direct":
+            _ask_directly(engine, verdicts, concurrency)
+        result, sends = _settle(summarizer, engine, store, doc, verdicts)
+        if result is not None:
+            if result.status == "ok":
+                try:
+                    result.outputs = write_outputs(result, outdir, formats)
+                except OSError as e:
+                    result.status, result.error_type, result.error = "failed", "OSError", str(e)
+            book.append(result.manifest_line())
+            store.close_document(n)
+            results.append(result)
+            continue
+        store.add_requests(n, [(r.id, r.part, r.step, r.attempt) for r in sends], round=round)
+        store.commit()
+        spool.add(n, sends)
+        resent.append((n, len(sends)))
+    if resent:
+        jobs = _send(store, api, spool, round=round)
+        for n, count in resent:
+            doc = store.document(n)
+            book.append(_submitted_line(doc.id, doc.source, doc.sha256, jobs, count, round))
+    else:
+        spool.close()
+    return results
+
+
+@dataclass(frozen=True)
+class _Document:
+    n: int
+    id: str
+    source: str
+    sha256: str
+    text: str
+    submitted: float
+    parts: list[tuple[int, Chunk, int, str | None]]  # part, chunk, halvings, note; by position
+
+
+def _judge(
+    summarizer: Summarizer, engine: Engine, store: _Store, doc: _Document
+) -> dict[int, dict[str, _Verdict]]:
+    """Each step of each part of ``doc``, its answers parsed and checked as the direct route does
+    (earlier attempts replayed, so the checks see what they saw)."""
+    job = summarizer._prepare(doc.text, None, None)
+    attempts = summarizer.settings.max_retries + 1
+    prices = engine.batch_prices()
+    verdicts: dict[int, dict[str, _Verdict]] = {}
+    for part, chunk, _, _ in doc.parts:
+        rows = store.attempts(doc.n, part)
+        verdicts[part] = {}
+        for step, messages, model, numbered in _steps(job, chunk):
+            request = Request(numbered) if numbered is not None else None
+            verdict = _Verdict(model, request)
+            verdicts[part][step] = verdict
+            kwargs = engine.batch_request(messages, model)
+            if not rows.get(step):  # its part was split, and its requests not recorded yet
+                verdict.send = _Request(_custom_id(doc.n, part, step, 1), doc.n, part, step, 1, kwargs)
+                continue
+            answered: list[dict[str, Any]] = []
+            for row in rows[step]:
+                if row.answer is None and row.error is None:  # queued, its batch never sent
+                    verdict.send = _Request(row.id, doc.n, part, step, row.attempt, kwargs)
+                    break
+                if row.error is not None:
+                    where = f"part {part} of {len(doc.parts)}, " if len(doc.parts) > 1 else ""
+                    verdict.error = ProviderError(
+                        f"the provider answered no {step} request ({where}attempt {row.attempt}):"
+                        f" {row.error}",
+                        provider=engine.target.provider,
+                    )
+                    break
+                answer = row.answer
+                assert answer is not None
+                answered.append(answer)
+                last = row.attempt >= attempts
+                try:
+                    output = engine.parse_answer(answer, model, request, last=last)
+                except OutputValidationError as e:  # cut off at max_tokens
+                    verdict.cut_off = e
+                    break
+                except (ValidationError, ValueError) as e:
+                    if last:
+                        verdict.error = engine.invalid_output(e, row.attempt)
+                        break
+                    kwargs = engine.reask_request(kwargs, answer, e)
+                    if row is rows[step][-1]:
+                        next_id = _custom_id(doc.n, part, step, row.attempt + 1)
+                        verdict.send = _Request(next_id, doc.n, part, step, row.attempt + 1, kwargs)
+                        verdict.reask = _Reask(kwargs["messages"], attempts - row.attempt - 1, answered)
+                    continue
+                verdict.completion = _completion(output, answered, prices)
+                break
+    return verdicts
+
+
+def _completion(output: BaseModel, answers: list[dict[str, Any]], prices: Any) -> Completion:
+    """The step's output and what its answers cost, at batch prices."""
+    from summarizer.engine import Completion
+
+    prompt = sum(_usage(a, "prompt_tokens") for a in answers)
+    completion = sum(_usage(a, "completion_tokens") for a in answers)
+    cached = sum(
+        int(((a.get("usage") or {}).get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+        for a in answers
+    )
+    return Completion(
+        output=output,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        cached_tokens=cached,
+        cost_usd=prices.cost(prompt, completion, batch=True),
+        attempts=len(answers),
+        transient_retries=0,
+    )
+
+
+def _usage(answer: dict[str, Any], key: str) -> int:
+    return int((answer.get("usage") or {}).get(key) or 0)
+
+
+def _ask_directly(engine: Engine, verdicts: dict[int, dict[str, _Verdict]], concurrency: int) -> None:
+    """Send the re-asks of one document directly, as the direct route would have sent them."""
+    todo = [v for part in verdicts.values() for v in part.values() if v.reask is not None]
+    if not todo:
+        return
+    prices = engine.batch_prices()
+
+    async def one(verdict: _Verdict, gate: asyncio.Semaphore) -> None:
+        reask = verdict.reask
+        assert reask is not None
+        verdict.send = verdict.reask = None
+        async with gate:
+            try:
+                direct = await engine.acomplete(
+                    reask.messages, verdict.model, verdict.request, retries=reask.retries
+                )
+            except SummarizerError as e:
+                verdict.error = e
+                return
+        batch = _completion(direct.output, reask.answers, prices)
+        costs = [batch.cost_usd, direct.cost_usd]
+        verdict.completion = dataclasses.replace(
+            direct,
+            prompt_tokens=batch.prompt_tokens + direct.prompt_tokens,
+            completion_tokens=batch.completion_tokens + direct.completion_tokens,
+            cached_tokens=batch.cached_tokens + direct.cached_tokens,
+            cost_usd=None if None in costs else sum(c for c in costs if c is not None),
+            attempts=batch.attempts + direct.attempts,
+        )
+
+    async def all_of() -> None:
+        gate = asyncio.Semaphore(concurrency)
+        await asyncio.gather(*(one(v, gate) for v in todo))
+
+    asyncio.run(all_of())
+
+
+def _settle(
+    summarizer: Summarizer,
+    engine: Engine,
+    store: _Store,
+    doc: _Document,
+    verdicts: dict[int, dict[str, _Verdict]],
+) -> tuple[BatchResult | None, list[_Request]]:
+    """The document's result if it is finished, else its next requests (a part whose answer was
+    cut off is split, as the direct route splits it, and its halves asked)."""
+    result = BatchResult(doc.id, doc.source, "failed", text=doc.text, source_sha256=doc.sha256)
+    result.latency_s = time.time() - doc.submitted
+    every = [v for part in verdicts.values() for v in part.values()]
+    error = next((v.error for v in every if v.error is not None), None)
+    job = dataclasses.replace(
+        summarizer._prepare(doc.text, None, None), started=time.monotonic() - result.latency_s
+    )
+    sends = [v.send for v in every if v.send is not None and v.cut_off is None]
+    for part, chunk, halvings, _ in doc.parts if error is None else []:
+        cut = next((v.cut_off for v in verdicts[part].values() if v.cut_off is not None), None)
+        if cut is None:
+            continue
+        try:
+            smaller = summarizer._smaller(job, chunk, cut, halvings)
+        except OutputValidationError as e:
+            error = e
+            break
+        why = f"characters {chunk.start}-{chunk.end}: {cut}; briefed in {len(smaller)} smaller parts"
+        sends = [r for r in sends if r.part != part]
+        for new, c in store.split_part(doc.n, part, smaller, halvings + 1, why):
+            sends += _first_requests(engine, job, doc.n, new, c)
+    if error is not None:
+        result.error_type, result.error = type(error).__name__, str(error)
+        return result, []
+    if sends:
+        return None, sends
+    from summarizer.core import _assembled, _Part
+
+    parts: list[_Part] = []
+    for part, chunk, _, note in doc.parts:
+        steps = verdicts[part]
+        if job.in_passes:
+            answered = [(p, steps[p.name].request, steps[p.name].completion) for p in passes.PASSES]
+            built = _assembled(chunk, Numbered(chunk.text), answered)  # type: ignore[arg-type]
+        else:
+            completion = steps[ONE_PASS].completion
+            assert completion is not None
+            built = _Part(chunk, completion.output, [completion], [])
+        if note:
+            built.repairs.insert(0, note)
+        parts.append(built)
+    result.brief = summarizer._finish(job, parts)
+    result.status = "ok"
+    return result, []
+
+
+def _progress(store: _Store, outdir: Path, api: batch_api.BatchAPI, *, ask: bool) -> BatchProgress:
+    jobs = []
+    for job_id, round, requests, state in store.jobs():
+        if state == "downloaded" or not ask:
+            jobs.append(
+                JobProgress(
+                    job_id, round, requests, "collected" if state == "downloaded" else "submitted", 0, 0
+                )
+            )
+            continue
+        st = api.status(job_id)
+        jobs.append(JobProgress(job_id, round, requests, st.status, st.succeeded, st.failed))
+    counts = store.document_counts(Manifest(outdir))
+    meta = store.meta()
+    return BatchProgress(
+        outdir=outdir,
+        provider=meta["provider"],
+        model=meta["settings"]["model"],
+        rounds=store.rounds(),
+        jobs=tuple(jobs),
+        documents=counts["documents"],
+        written=counts["ok"],
+        failed=counts["failed"],
+        waiting=counts["open"],
+        spent_usd=counts["spent"],
+    )
+
+
+def _empty_progress(outdir: Path) -> BatchProgress:
+    return BatchProgress(outdir, "", "", 0, (), 0, 0, 0, 0, 0.0)
+
+
+def _fingerprint(summarizer: Summarizer) -> str:
+    """What must not change between submission and collection: the model and its settings, the
+    prompt, the schemas and this library's version (the cache key of a fixed text)."""
+    return summarizer._cache_key(summarizer._prepare("fingerprint", None, None))
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
+
+
+# --- the state, in SQLite ------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    n INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
+    text BLOB NOT NULL, submitted REAL NOT NULL, open INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS parts (
+    doc INTEGER NOT NULL, part INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    halvings INTEGER NOT NULL, note TEXT, split INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (doc, part)
+);
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY, doc INTEGER NOT NULL, part INTEGER NOT NULL, step TEXT NOT NULL,
+    attempt INTEGER NOT NULL, round INTEGER NOT NULL, job TEXT, answer BLOB, error TEXT
+);
+CREATE INDEX IF NOT EXISTS requests_by_doc ON requests (doc, part);
+CREATE INDEX IF NOT EXISTS requests_by_job ON requests (job);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, round INTEGER NOT NULL, requests INTEGER NOT NULL, state TEXT NOT NULL,
+    submitted REAL NOT NULL, token TEXT NOT NULL
+);
+"""
+# A job's state: "submitting" (its id not known yet: the id is "?" and its token), "submitted",
+# then "downloaded". A request is queued (no job), waiting (a job, no answer), or answered.
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: str
+    attempt: int
+    answer: dict[str, Any] | None
+    error: str | None
+
+
+class _Store:
+    """``OUTDIR/.provider-batch.sqlite``. Changes are committed by the caller, at the points where
+    the state is whole."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level="DEFERRED")
+            self._db.executescript(_SCHEMA)
+        return self._db
+
+    def __enter__(self) -> _Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.rollback()
+            self._db.close()
+            self._db = None
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def rollback(self) -> None:
+        self.db.rollback()
+
+    def exists(self) -> bool:
+        return bool(self.db.execute("SELECT count(*) FROM meta").fetchone()[0])
+
+    def clear(self) -> None:
+        """Forget a batch that was collected whole."""
+        for table in ("meta", "docs", "parts", "requests", "jobs"):
+            self.db.execute(f"DELETE FROM {table}")
+        self.db.commit()
+
+    def start(self, meta: dict[str, Any]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
+        )
+
+    def meta(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
+
+    def add_document(self, doc: Doc, text: str, sha256: str | None) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO docs (id, source, sha256, text, submitted) VALUES (?, ?, ?, ?, ?)",
+            (doc.id, doc.source, sha256, zlib.compress(text.encode("utf-8", "surrogatepass")), time.time()),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def add_part(self, doc: int, part: int, chunk: Chunk, *, halvings: int, note: str | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO parts (doc, part, start, end, halvings, note) VALUES (?, ?, ?, ?, ?, ?)",
+            (doc, part, chunk.start, chunk.end, halvings, note),
+        )
+
+    def split_part(
+        self, doc: int, part: int, smaller: list[Chunk], halvings: int, note: str
+    ) -> list[tuple[int, Chunk]]:
+        """Replace ``part`` by ``smaller`` parts (the first noting why); return them, numbered."""
+        top = self.db.execute("SELECT max(part) FROM parts WHERE doc = ?", (doc,)).fetchone()[0]
+        self.db.execute("UPDATE parts SET split = 1 WHERE doc = ? AND part = ?", (doc, part))
+        added = []
+        for i, chunk in enumerate(smaller):
+            self.add_part(doc, top + 1 + i, chunk, halvings=halvings, note=note if i == 0 else None)
+            added.append((top + 1 + i, chunk))
+        return added
+
+    def add_requests(self, doc: int, requests: list[tuple[str, int, str, int]], *, round: int) -> None:
+        self.db.executemany(
+            "INSERT OR IGNORE INTO requests (id, doc, part, step, attempt, round) VALUES (?, ?, ?, ?, ?, ?)",
+            [(id, doc, part, step, attempt, round) for id, part, step, attempt in requests],
+        )
+
+    def submitting(self, token: str, requests: list[str], round: int) -> str:
+        """Record that ``requests`` are being submitted, before the provider has them."""
+        placeholder = f"?{token}"
+        self.db.execute(
+            "INSERT INTO jobs VALUES (?, ?, ?, 'submitting', ?, ?)",
+            (placeholder, round, len(requests), time.time(), token),
+        )
+        self.db.executemany("UPDATE requests SET job = ? WHERE id = ?", [(placeholder, r) for r in requests])
+        self.db.commit()
+        return placeholder
+
+    def submitted(self, placeholder: str, job_id: str) -> None:
+        self.db.execute("UPDATE requests SET job = ? WHERE job = ?", (job_id, placeholder))
+        self.db.execute("UPDATE jobs SET id = ?, state = 'submitted' WHERE id = ?", (job_id, placeholder))
+        self.db.commit()
+
+    def unsubmitted(self, placeholder: str) -> None:
+        self.db.execute("UPDATE requests SET job = NULL WHERE job = ?", (placeholder,))
+        self.db.execute("DELETE FROM jobs WHERE id = ?", (placeholder,))
+        self.db.commit()
+
+    def submissions_in_doubt(self) -> list[tuple[str, str, int, float]]:
+        return list(
+            self.db.execute("SELECT id, token, requests, submitted FROM jobs WHERE state = 'submitting'")
+        )
+
+    def waiting_jobs(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM jobs WHERE state = 'submitted' ORDER BY rowid")]
+
+    def job_ids(self) -> list[str]:
+        return [
+            r[0] for r in self.db.execute("SELECT id FROM jobs WHERE state != 'downloaded' ORDER BY rowid")
+        ]
+
+    def jobs(self) -> list[tuple[str, int, int, str]]:
+        return list(self.db.execute("SELECT id, round, requests, state FROM jobs ORDER BY rowid"))
+
+    def rounds(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(round), 0) FROM jobs").fetchone()[0])
+
+    def answered(self, job_id: str, answers: list[batch_api.Answer], why: str) -> None:
+        """Store a batch's answers, and ``why`` for its requests that got none, in one transaction."""
+        self.db.executemany(
+            "UPDATE requests SET answer = ?, error = ? WHERE id = ? AND job = ?",
+            [
+                (
+                    None if a.completion is None else zlib.compress(json.dumps(a.completion).encode()),
+                    a.error,
+                    a.custom_id,
+                    job_id,
+                )
+                for a in answers
+            ],
+        )
+        self.db.execute(
+            "UPDATE requests SET error = ? WHERE job = ? AND answer IS NULL AND error IS NULL", (why, job_id)
+        )
+        self.db.execute("UPDATE jobs SET state = 'downloaded' WHERE id = ?", (job_id,))
+        self.db.commit()
+
+    def open_documents(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM docs WHERE open = 1").fetchone()[0])
+
+    def ready_documents(self) -> list[int]:
+        """Open documents none of whose current requests is still in a batch."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                """SELECT n FROM docs WHERE open = 1 AND n NOT IN (
+                       SELECT r.doc FROM requests r JOIN parts p ON p.doc = r.doc AND p.part = r.part
+                       WHERE p.split = 0 AND r.job IS NOT NULL AND r.answer IS NULL AND r.error IS NULL
+                   ) ORDER BY n"""
+            )
+        ]
+
+    def document(self, n: int) -> _Document:
+        id, source, sha, text, submitted = self.db.execute(
+            "SELECT id, source, sha256, text, submitted FROM docs WHERE n = ?", (n,)
+        ).fetchone()
+        parts = [
+            (part, Chunk(start, end, ""), halvings, note)
+            for part, start, end, halvings, note in self.db.execute(
+                "SELECT part, start, end, halvings, note FROM parts"
+                " WHERE doc = ? AND split = 0 ORDER BY start",
+                (n,),
+            )
+        ]
+        full = zlib.decompress(text).decode("utf-8", "surrogatepass")
+        parts = [(p, Chunk(c.start, c.end, full[c.start : c.end]), h, note) for p, c, h, note in parts]
+        return _Document(n, id, source, sha, full, submitted, parts)
+
+    def attempts(self, doc: int, part: int) -> dict[str, list[_Row]]:
+        rows: dict[str, list[_Row]] = {}
+        for id, step, attempt, answer, error in self.db.execute(
+            "SELECT id, step, attempt, answer, error FROM requests"
+            " WHERE doc = ? AND part = ? ORDER BY attempt",
+            (doc, part),
+        ):
+            loaded = None if answer is None else json.loads(zlib.decompress(answer))
+            rows.setdefault(step, []).append(_Row(id, attempt, loaded, error))
+        return rows
+
+    def close_document(self, n: int) -> None:
+        self.db.execute("UPDATE docs SET open = 0 WHERE n = ?", (n,))
+        self.db.commit()
+
+    def document_counts(self, book: Manifest) -> dict[str, Any]:
+        """How many documents of this batch are written, failed or open, from the manifest."""
+        state = book.load()
+        counts: dict[str, Any] = {"documents": 0, "ok": 0, "failed": 0, "open": 0, "spent": 0.0}
+        for id, open in self.db.execute("SELECT id, open FROM docs"):
+            counts["documents"] += 1
+            row = state.get(id) or {}
+            if open:
+                counts["open"] += 1
+            elif row.get("status") == "ok":
+                counts["ok"] += 1
+                counts["spent"] += row.get("cost_usd") or 0.0
+            else:
+                counts["failed"] += 1
+        return counts
