@@ -13,6 +13,18 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+
+
+class _BatchGroup(TyperGroup):
+    """``batch INPUTS...`` runs ``batch run``; ``batch status DIR`` and ``batch collect DIR`` are the
+    provider route's other steps. (A document named ``status`` or ``collect``: write ``./status``.)"""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
 
 app = typer.Typer(
     name="summarizer",
@@ -25,8 +37,15 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 app.add_typer(config_app, name="config")
 cache_app = typer.Typer(help="Inspect or empty the cache of briefs.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
+batch_app = typer.Typer(
+    cls=_BatchGroup,
+    help="Brief many documents into a folder: `summarizer batch INPUTS...` (batch run), directly or"
+    " through a provider's batch API (--via provider, then batch status and batch collect).",
+)
+app.add_typer(batch_app, name="batch")
 
 EXIT_BATCH_FAILED = 6
+EXIT_NOT_FINISHED = 7
 EXIT_INTERRUPTED = 130
 
 _state: dict[str, bool] = {"debug": False}
@@ -265,7 +284,17 @@ class BatchFormat(StrEnum):
     all = "all"
 
 
-@app.command("batch")
+class Via(StrEnum):
+    direct = "direct"
+    provider = "provider"
+
+
+class Reask(StrEnum):
+    batch = "batch"
+    direct = "direct"
+
+
+@batch_app.command("run")
 def batch_command(
     inputs: Annotated[
         list[str] | None,
@@ -283,35 +312,82 @@ def batch_command(
     ] = BatchFormat.json,
     concurrency: Annotated[int, typer.Option(help="Documents in flight at once.", min=1)] = 4,
     max_cost: Annotated[
-        float | None, typer.Option("--max-cost", help="USD; start no document that would exceed it.", min=0)
+        float | None,
+        typer.Option(
+            "--max-cost",
+            help="USD; start no document that would exceed it (--via provider: submit nothing if the"
+            " estimate is over it).",
+            min=0,
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Redo documents the manifest says are done.")
     ] = False,
+    via: Annotated[
+        Via,
+        typer.Option(
+            "--via",
+            help="direct: one request at a time, now. provider: the provider's batch API (OpenAI,"
+            " Anthropic), at batch prices, answered within 24 hours: collect with `batch collect DIR`.",
+        ),
+    ] = Via.direct,
     model: ModelOpt = None,
     prompt: PromptOpt = None,
     schema: SchemaOpt = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
-    """Brief many documents into a folder, with a manifest; a re-run resumes where it stopped."""
+    """Brief many documents into a folder, with a manifest; a re-run resumes where it stopped.
+
+    The default command of batch: `summarizer batch INPUTS...`.
+    """
     if not inputs and from_jsonl is None:
         raise typer.BadParameter("give files, folders or globs, or --from-jsonl FILE")
     with _errors():
         import asyncio
         import shlex
 
-        from summarizer import batch, manifest
+        from summarizer import batch, manifest, provider_batch
         from summarizer.config import load_settings
         from summarizer.core import Summarizer
+        from summarizer.errors import InputError
         from summarizer.folder_lock import folder_lock
 
         settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
+        formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
+        if via is Via.provider:
+            from summarizer.batch_api import refuse_unbatchable
+
+            refuse_unbatchable(settings)  # before reading any document
         docs = batch.collect(inputs or [], from_jsonl=from_jsonl, max_bytes=settings.max_document_bytes)
-        with folder_lock(output, shlex.join(["summarizer", *sys.argv[1:]])):
+        command = shlex.join(["summarizer", *sys.argv[1:]])
+        if via is Via.provider:
+            with _logs_to_stderr():
+                job = provider_batch.submit(
+                    Summarizer(settings),
+                    docs,
+                    output,
+                    formats=formats,
+                    max_cost=max_cost,
+                    force=force,
+                    command=command,
+                )
+            _print_submitted(job)
+            if job.failed:
+                _fail(
+                    f'error: {job.failed} documents failed: see the lines with "status": "failed"'
+                    f" in {output / 'manifest.jsonl'}",
+                    EXIT_BATCH_FAILED,
+                )
+            return
+        if provider_batch.is_open(output):
+            raise InputError(
+                f"{output}/ has a provider batch not yet collected: run `summarizer batch collect {output}`,"
+                " or give another --output folder"
+            )
+        with folder_lock(output, command):
             book = manifest.Manifest(output)
             todo, done_before = manifest.pending(docs, book, force=force)
-            formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
             if done_before:
                 done = f"{done_before} of {len(docs)} documents already done in {output}/"
                 _note(f"{done} (--force redoes them)")
@@ -393,6 +469,146 @@ async def _run_batch(
     finally:
         loop.remove_signal_handler(signal.SIGINT)
     return counts, stop.is_set()
+
+
+def _print_submitted(job: Any) -> None:
+    """What was submitted, what it should cost, and how to collect it."""
+    e = job.estimate
+    before = [
+        f"{job.done_before} already done" if job.done_before else "",
+        f"{job.cached} from the cache" if job.cached else "",
+        f"{job.failed} failed (see the manifest)" if job.failed else "",
+    ]
+    if any(before):
+        _note("; ".join(b for b in before if b))
+    if not job.jobs:
+        _note(f"nothing to submit: every document is done in {job.outdir}/")
+        return
+    batches = f"{len(job.jobs)} batch" + ("es" if len(job.jobs) > 1 else "")
+    _note(
+        f"submitted {e.requests:,} requests ({job.documents:,} documents, {job.parts:,} parts) to"
+        f" {job.provider} in {batches}: {', '.join(job.jobs)}"
+    )
+    if e.batch_usd is None:
+        _note(f"estimated cost: unknown ({job.model} has no price in litellm's price map)")
+    else:
+        source = "litellm's batch prices" if e.prices == "price map" else "half the direct price"
+        _note(
+            f"estimated cost: ${e.batch_usd:.4f} at batch prices ({source}; ${e.direct_usd:.4f} direct),"
+            f" for {e.prompt_tokens:,} prompt tokens and {e.completion_tokens:,} answer tokens;"
+            f" at most ${e.ceiling_usd:.4f} if every answer took max_tokens"
+        )
+    _note(
+        f"answers come within 24 hours: `summarizer batch status {job.outdir}` shows progress,"
+        f" `summarizer batch collect {job.outdir}` writes the briefs"
+    )
+
+
+DirArg = Annotated[Path, typer.Argument(help="The output folder the provider batch was submitted for.")]
+
+
+@batch_app.command("status")
+def batch_status_command(output: DirArg, config: ConfigOpt = None) -> None:
+    """Show where a provider batch stands: its batches at the provider, and its documents."""
+    with _errors():
+        from rich.console import Console
+        from rich.table import Table
+
+        from summarizer import provider_batch
+        from summarizer.config import load_settings
+
+        settings = load_settings({}, config_file=config)
+        with _logs_to_stderr():
+            progress = provider_batch.status(settings, output)
+        table = Table("batch", "round", "requests", "status", "succeeded", "failed", box=None, pad_edge=False)
+        for job in progress.jobs:
+            done = job.status == "collected"
+            table.add_row(
+                job.id,
+                str(job.round),
+                f"{job.requests:,}",
+                job.status,
+                "" if done else f"{job.succeeded:,}",
+                "" if done else f"{job.failed:,}",
+            )
+        Console(soft_wrap=True).print(table)
+        typer.echo(_progress_line(progress))
+
+
+def _progress_line(p: Any) -> str:
+    spent = f"; spent ${p.spent_usd:.4f}" if p.spent_usd else ""
+    return (
+        f"{p.provider} {p.model}, round {p.rounds}: {p.written:,} of {p.documents:,} documents written,"
+        f" {p.failed:,} failed, {p.waiting:,} waiting{spent}"
+    )
+
+
+@batch_app.command("collect")
+def batch_collect_command(
+    output: DirArg,
+    reask: Annotated[
+        Reask,
+        typer.Option("--reask", help="Ask again what fails the checks in a new provider batch, or directly."),
+    ] = Reask.batch,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait/--no-wait", help="Poll until every document is done, or look once."),
+    ] = True,
+    poll: Annotated[
+        float, typer.Option("--poll", help="Seconds between looks at the provider.", min=0)
+    ] = 60.0,
+    concurrency: Annotated[int, typer.Option(help="Direct re-asks in flight at once.", min=1)] = 4,
+    config: ConfigOpt = None,
+) -> None:
+    """Collect a provider batch: check and write each document's brief as its answers come in."""
+    with _errors():
+        from summarizer import provider_batch
+        from summarizer.config import load_settings
+
+        settings = load_settings({}, config_file=config)
+        shown: list[str] = []
+
+        def show(progress: Any) -> None:
+            line = _progress_line(progress)
+            if not shown or shown[-1] != line:
+                _note(line)
+                shown.append(line)
+
+        import shlex
+
+        try:
+            with _logs_to_stderr():
+                collection = provider_batch.collect(
+                    settings,
+                    output,
+                    reask=reask.value,
+                    wait=wait,
+                    poll_interval=poll,
+                    concurrency=concurrency,
+                    on_progress=show,
+                    command=shlex.join(["summarizer", *sys.argv[1:]]),
+                )
+        except KeyboardInterrupt:
+            _fail(
+                f"interrupted: what was collected is written; run `summarizer batch collect {output}`"
+                " again to resume",
+                EXIT_INTERRUPTED,
+            )
+        progress = collection.progress
+        manifest = output / "manifest.jsonl"
+        if progress.failed:
+            _fail(
+                f'error: {progress.failed} documents failed: see the lines with "status": "failed"'
+                f" in {manifest}",
+                EXIT_BATCH_FAILED,
+            )
+        if not progress.finished:
+            _fail(
+                f"{progress.waiting:,} documents still in the provider's batches: run"
+                f" `summarizer batch collect {output}` again later",
+                EXIT_NOT_FINISHED,
+            )
+        _note(f"done: every document is written; manifest: {manifest}")
 
 
 @app.command("serve")
