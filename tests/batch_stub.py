@@ -7,11 +7,13 @@ The SDKs reach it through their base URL: ``stub.api_base`` for OpenAI (it ends 
 
 Each request of a batch is answered as the chat stub answers one (each pass's answer cites the
 request's sentences; ``behaviour.pass_answers`` come first), when the batch ends. A batch stays
-in progress while ``hold`` is set, and ends at the first status request after that. ``faults``
+in progress while ``hold`` is set (or once ``ends`` batches have ended, while ``ends`` is not
+None), and ends at the first status request after that. ``faults``
 maps a marker in a request's messages to what becomes of its requests, in order: ``"errored"``
 (the provider failed it), ``"expired"``, ``"cut_off"`` (cut off at max_tokens) or ``"garbage"``
 (not the schema). ``submissions`` counts the batches created, ``lines`` holds every request
-submitted.
+submitted. ``create_delay`` keeps the client waiting that long after a batch is created, as
+a slow provider would (a client killed meanwhile never learns the batch's id).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class BatchStub(StubServer):
     def __init__(self) -> None:
         super().__init__()
         self.hold = False
+        self.ends: int | None = None
+        self.create_delay = 0.0
         self.faults: dict[str, list[str]] = {}
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, StubBatch] = {}
@@ -75,6 +79,7 @@ class BatchStub(StubServer):
             ("GET", r"/v1/batches", self._openai_list),
             ("GET", r"/v1/batches/([\w-]+)", self._openai_retrieve),
             ("POST", r"/v1/messages/batches", self._anthropic_create),
+            ("GET", r"/v1/messages/batches", self._anthropic_list),
             ("GET", r"/v1/messages/batches/([\w-]+)", self._anthropic_retrieve),
             ("GET", r"/v1/messages/batches/([\w-]+)/results", self._anthropic_results),
             ("POST", r"/v1/messages", self._anthropic_message),
@@ -130,6 +135,7 @@ class BatchStub(StubServer):
             return
         requests = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
         batch = self._create("openai", "batch", requests, body.get("metadata") or {})
+        time.sleep(self.create_delay)
         handler._send(200, self._openai_object(batch))
 
     def _openai_list(self, handler: Any) -> None:
@@ -145,7 +151,9 @@ class BatchStub(StubServer):
 
     def _openai_object(self, b: StubBatch) -> dict[str, Any]:
         ended = b.results is not None
-        failed = sum(1 for r in b.results or [] if r["response"] is None or r["response"]["status_code"] != 200)
+        failed = sum(
+            1 for r in b.results or [] if r["response"] is None or r["response"]["status_code"] != 200
+        )
         return {
             "id": b.id,
             "object": "batch",
@@ -173,7 +181,13 @@ class BatchStub(StubServer):
     def _anthropic_create(self, handler: Any) -> None:
         body = _json_body(handler)
         batch = self._create("anthropic", "msgbatch", body["requests"], {})
+        time.sleep(self.create_delay)
         handler._send(200, self._anthropic_object(batch))
+
+    def _anthropic_list(self, handler: Any) -> None:
+        data = [self._anthropic_object(b) for b in self.batches.values() if b.provider == "anthropic"][::-1]
+        first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+        handler._send(200, {"data": data, "has_more": False, "first_id": first, "last_id": last})
 
     def _anthropic_retrieve(self, handler: Any, batch_id: str) -> None:
         batch = self._poll(batch_id, "anthropic")
@@ -227,8 +241,13 @@ class BatchStub(StubServer):
         first_user = next(m for m in params["messages"] if m["role"] == "user")
         blocks = first_user["content"]
         text = blocks if isinstance(blocks, str) else "".join(b.get("text", "") for b in blocks)
-        answer = _answer(self.behaviour, {"tools": [{"function": {"name": tool}}], "messages": [{"role": "user", "content": text}]})
-        content: list[dict[str, Any]] = [{"type": "tool_use", "id": f"toolu_{next(self._ids)}", "name": tool, "input": answer}]
+        answer = _answer(
+            self.behaviour,
+            {"tools": [{"function": {"name": tool}}], "messages": [{"role": "user", "content": text}]},
+        )
+        content: list[dict[str, Any]] = [
+            {"type": "tool_use", "id": "toolu_stub", "name": tool, "input": answer}
+        ]
         if outcome == "garbage":
             content = [{"type": "text", "text": "this is not json {"}]
         return {
@@ -244,7 +263,9 @@ class BatchStub(StubServer):
 
     # --- both ----------------------------------------------------------------------------
 
-    def _create(self, provider: str, prefix: str, requests: list[dict[str, Any]], metadata: dict[str, Any]) -> StubBatch:
+    def _create(
+        self, provider: str, prefix: str, requests: list[dict[str, Any]], metadata: dict[str, Any]
+    ) -> StubBatch:
         with self._lock:
             self.submissions += 1
             batch = StubBatch(f"{prefix}_{next(self._ids)}", provider, requests, time.time(), metadata)
@@ -258,7 +279,8 @@ class BatchStub(StubServer):
             batch = self.batches.get(batch_id)
             if batch is None or batch.provider != provider:
                 return None
-            if batch.results is None and not self.hold:
+            ended = sum(1 for b in self.batches.values() if b.results is not None)
+            if batch.results is None and not self.hold and (self.ends is None or ended < self.ends):
                 self._end(batch)
         return batch
 
@@ -296,7 +318,9 @@ class BatchStub(StubServer):
             return line | {"response": None, "error": {"code": "batch_expired", "message": message}}
         if outcome == "errored":
             error = {"message": "stub error 500", "type": "server_error"}
-            return line | {"response": {"status_code": 500, "request_id": f"req_{n}", "body": {"error": error}}}
+            return line | {
+                "response": {"status_code": 500, "request_id": f"req_{n}", "body": {"error": error}}
+            }
         content = "this is not json {" if outcome == "garbage" else json.dumps(_answer(self.behaviour, body))
         if outcome == "cut_off":
             content = content[: len(content) // 2]
