@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ProviderError,
         SummarizerError,
     )
+    from summarizer.provider_batch import BatchCollection, BatchJob, BatchProgress
     from summarizer.schemas import TONE_MAP, Brief, Meta
 
 _EXPORTS = {
@@ -36,6 +37,9 @@ _EXPORTS = {
     "InputError": "summarizer.errors",
     "ProviderError": "summarizer.errors",
     "OutputValidationError": "summarizer.errors",
+    "BatchJob": "summarizer.provider_batch",
+    "BatchProgress": "summarizer.provider_batch",
+    "BatchCollection": "summarizer.provider_batch",
     "Brief": "summarizer.schemas",
     "Meta": "summarizer.schemas",
     "TONE_MAP": "summarizer.schemas",
@@ -43,6 +47,9 @@ _EXPORTS = {
 
 __all__ = [
     "TONE_MAP",
+    "BatchCollection",
+    "BatchJob",
+    "BatchProgress",
     "BatchResult",
     "Brief",
     "ConfigError",

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from summarizer.batch import BatchResult, Doc
     from summarizer.engine import Completion, Engine
-    from summarizer.provider_batch import BatchJob, BatchProgress, Collection
+    from summarizer.provider_batch import BatchCollection, BatchJob, BatchProgress
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -467,7 +467,7 @@ class Summarizer:
         poll_interval: float = 60.0,
         concurrency: int = 4,
         progress: Callable[[BatchProgress], None] | None = None,
-    ) -> Collection:
+    ) -> BatchCollection:
         """Collect a provider batch: check and write each document as its answers come in.
 
         Answers that fail the checks are asked again, in a new provider batch or directly

@@ -23,11 +23,9 @@ import dataclasses
 import json
 import secrets
 import signal
-import sqlite3
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from summarizer import batch_api, passes
 from summarizer.batch import BatchResult, Doc
+from summarizer.batch_state import STATE_NAME, BatchState, StoredDocument
 from summarizer.checks import Request
 from summarizer.chunking import Chunk
 from summarizer.documents import text_sha256
@@ -49,9 +48,6 @@ if TYPE_CHECKING:
     from summarizer.config import Settings
     from summarizer.core import Summarizer, _Job, _Part
     from summarizer.engine import Completion, Engine
-
-STATE_NAME = ".provider-batch.sqlite"
-"""The state of a folder's provider batch; hidden, so no document id can name it."""
 
 EXPECTED_COMPLETION_TOKENS = 150
 """Tokens an answer is expected to take, for the estimate (one pass of a brief of the seed
@@ -141,7 +137,7 @@ class BatchProgress:
 
 
 @dataclass
-class Collection:
+class BatchCollection:
     """What a :func:`collect` did: where the batch stands, and the documents it finished."""
 
     progress: BatchProgress
@@ -153,7 +149,7 @@ def is_open(outdir: Path) -> bool:
     path = outdir / STATE_NAME
     if not path.exists():
         return False
-    with _Store(path) as store:
+    with BatchState(path) as store:
         return store.open_documents() > 0
 
 
@@ -186,7 +182,10 @@ def submit(
     engine = summarizer._get_engine()
     api = batch_api.for_target(settings, engine.target)
     formats = formats or ["json"]
-    with folder_lock(outdir, command), _Store(outdir / STATE_NAME) as store:
+    unknown = sorted(set(formats) - {"json", "md", "html"})
+    if unknown:
+        raise InputError(f"unknown output format {unknown[0]!r}: json, md or html")
+    with folder_lock(outdir, command), BatchState(outdir / STATE_NAME) as store:
         if store.exists():
             _recover(store, api)
             if store.open_documents():
@@ -207,7 +206,7 @@ def _submit(
     summarizer: Summarizer,
     engine: Engine,
     api: batch_api.BatchAPI,
-    store: _Store,
+    store: BatchState,
     book: Manifest,
     docs: Iterable[Doc],
     outdir: Path,
@@ -230,7 +229,7 @@ def _submit(
     try:
         counted = _Count(engine)
         cached = failed = parts = 0
-        submitted: list[tuple[Doc, str, int]] = []
+        submitted = 0
         for doc in todo:
             result = BatchResult(doc.id, doc.source, "failed")
             try:
@@ -258,7 +257,7 @@ def _submit(
             spool.add(n, requests)
             counted.add(requests)
             store.add_requests(n, [(r.id, r.part, r.step, 1) for r in requests], round=1)
-            submitted.append((doc, result.source_sha256, len(requests)))
+            submitted += 1
             parts += len(chunks)
         estimate = counted.estimate(engine)
         if submitted and max_cost is not None:
@@ -278,15 +277,13 @@ def _submit(
     except BaseException:
         spool.close()
         raise
-    jobs = _send(store, api, spool, round=1)
-    for doc, sha, count in submitted:
-        book.append(_submitted_line(doc.id, doc.source, sha, jobs, count, 1))
+    jobs = _send(store, api, spool, book, round=1)
     return BatchJob(
         outdir=outdir,
         provider=engine.target.provider,
         model=settings.model,
         jobs=tuple(jobs),
-        documents=len(submitted),
+        documents=submitted,
         parts=parts,
         estimate=estimate,
         done_before=done_before,
@@ -371,6 +368,7 @@ class _Spool:
         self.outdir = outdir
         self.max_requests = min(max_requests or api.max_requests, api.max_requests)
         self.batches: list[tuple[IO[bytes], list[str]]] = []
+        self.documents: list[list[tuple[int, int]]] = []  # each batch's documents and their requests
         self._bytes = 0
 
     def add(self, doc: int, requests: list[_Request]) -> None:
@@ -383,8 +381,10 @@ class _Spool:
         if not self.batches or (full and self.batches[-1][1]):
             spooled = tempfile.TemporaryFile(dir=self.outdir, prefix=".provider-batch-")  # noqa: SIM115
             self.batches.append((spooled, []))
+            self.documents.append([])
             self._bytes = 0
         file, ids = self.batches[-1]
+        self.documents[-1].append((doc, len(requests)))
         file.writelines(lines)
         ids += [r.id for r in requests]
         self._bytes += size
@@ -395,13 +395,14 @@ class _Spool:
         self.batches = []
 
 
-def _send(store: _Store, api: batch_api.BatchAPI, spool: _Spool, *, round: int) -> list[str]:
-    """Submit the spooled batches; each id is recorded before the next submission."""
+def _send(
+    store: BatchState, api: batch_api.BatchAPI, spool: _Spool, book: Manifest, *, round: int
+) -> list[str]:
+    """Submit the spooled batches; each id is recorded, and each of its documents gets a
+    ``submitted`` manifest line, before the next submission."""
     ids = []
     try:
-        for file, requests in spool.batches:
-            if not requests:
-                continue
+        for (file, requests), documents in zip(spool.batches, spool.documents, strict=True):
             file.seek(0)
             lines = file.read()
             token = secrets.token_hex(8)
@@ -410,6 +411,9 @@ def _send(store: _Store, api: batch_api.BatchAPI, spool: _Spool, *, round: int) 
                 job_id = api.submit(lines, len(requests), token)
                 store.submitted(placeholder, job_id)
             ids.append(job_id)
+            for n, count in documents:
+                doc = store.document(n, text=False)
+                book.append(_submitted_line(doc.id, doc.source, doc.sha256, job_id, count, round))
     finally:
         spool.close()
     return ids
@@ -432,7 +436,7 @@ def _uninterrupted() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def _recover(store: _Store, api: batch_api.BatchAPI) -> None:
+def _recover(store: BatchState, api: batch_api.BatchAPI) -> None:
     """Settle submissions cut off before their id was recorded: find the batch at the provider,
     or put its requests back to be submitted."""
     for placeholder, token, count, submitted in store.submissions_in_doubt():
@@ -444,7 +448,7 @@ def _recover(store: _Store, api: batch_api.BatchAPI) -> None:
 
 
 def _submitted_line(
-    id: str, source: str, sha: str | None, jobs: list[str], count: int, round: int
+    id: str, source: str, sha: str | None, job: str, count: int, round: int
 ) -> dict[str, Any]:
     """The manifest line of a document sent to a provider batch; its result's line follows."""
     return {
@@ -453,7 +457,7 @@ def _submitted_line(
         "status": "submitted",
         "error_type": None,
         "error": None,
-        "batch_jobs": jobs,
+        "batch_job": job,
         "round": round,
         "requests": count,
         "source_sha256": sha,
@@ -482,7 +486,7 @@ def collect(
     concurrency: int = 4,
     on_progress: Callable[[BatchProgress], None] | None = None,
     command: str = "summarizer (library): collect_batch",
-) -> Collection:
+) -> BatchCollection:
     """Download, check and write what ``outdir``'s provider batches have answered; see the
     module's docstring.
 
@@ -496,7 +500,7 @@ def collect(
         on_progress: called after each look.
     """
     summarizer, store = _reopen(settings, outdir)
-    collection = Collection(_empty_progress(outdir))
+    collection = BatchCollection(_empty_progress(outdir))
     with folder_lock(outdir, command), store:
         engine = summarizer._get_engine()
         api = batch_api.for_target(summarizer.settings, engine.target)
@@ -518,7 +522,7 @@ def collect(
             book.close()
 
 
-def _reopen(settings: Settings, outdir: Path) -> tuple[Summarizer, _Store]:
+def _reopen(settings: Settings, outdir: Path) -> tuple[Summarizer, BatchState]:
     """A Summarizer with the settings the batch was submitted with, and the batch's state.
 
     Raises:
@@ -532,7 +536,7 @@ def _reopen(settings: Settings, outdir: Path) -> tuple[Summarizer, _Store]:
         raise InputError(
             f"{outdir}/ holds no provider batch (submit one with `summarizer batch --via provider`)"
         )
-    store = _Store(path)
+    store = BatchState(path)
     meta = store.meta()
     kept = dict(meta["settings"])
     if kept.get("prompt_dir") is not None:
@@ -547,7 +551,7 @@ def _reopen(settings: Settings, outdir: Path) -> tuple[Summarizer, _Store]:
     return summarizer, store
 
 
-def _download(store: _Store, api: batch_api.BatchAPI) -> None:
+def _download(store: BatchState, api: batch_api.BatchAPI) -> None:
     """Store the answers of every batch that has ended, one batch per transaction."""
     for job_id in store.waiting_jobs():
         job = api.status(job_id)
@@ -578,11 +582,15 @@ class _Reask:
     answers: list[dict[str, Any]]  # the batch's answers so far, for their tokens
 
 
+JUDGED_AT_ONCE = 500
+"""Documents judged together (their direct re-asks sent together), bounding memory."""
+
+
 def _finish_ready(
     summarizer: Summarizer,
     engine: Engine,
     api: batch_api.BatchAPI,
-    store: _Store,
+    store: BatchState,
     book: Manifest,
     outdir: Path,
     reask: Reask,
@@ -591,52 +599,45 @@ def _finish_ready(
     """Judge every document whose answers are all in: write it, fail it, or ask again."""
     results: list[BatchResult] = []
     spool = _Spool(api, outdir, summarizer.settings.provider_batch_requests)
-    resent: list[tuple[int, int]] = []
     formats = store.meta()["formats"]
     round = store.rounds() + 1
-    for n in store.ready_documents():
-        doc = store.document(n)
-        verdicts = _judge(summarizer, engine, store, doc)
-        if reask == "direct":
-            _ask_directly(engine, verdicts, concurrency)
-        result, sends = _settle(summarizer, engine, store, doc, verdicts)
-        if result is not None:
-            if result.status == "ok":
-                try:
-                    result.outputs = write_outputs(result, outdir, formats)
-                except OSError as e:
-                    result.status, result.error_type, result.error = "failed", "OSError", str(e)
-            book.append(result.manifest_line())
-            store.close_document(n)
-            results.append(result)
-            continue
-        store.add_requests(n, [(r.id, r.part, r.step, r.attempt) for r in sends], round=round)
-        store.commit()
-        spool.add(n, sends)
-        resent.append((n, len(sends)))
-    if resent:
-        jobs = _send(store, api, spool, round=round)
-        for n, count in resent:
-            doc = store.document(n)
-            book.append(_submitted_line(doc.id, doc.source, doc.sha256, jobs, count, round))
-    else:
+    ready = store.ready_documents()
+    try:
+        for start in range(0, len(ready), JUDGED_AT_ONCE):
+            judged = [
+                (doc, _judge(summarizer, engine, store, doc))
+                for doc in map(store.document, ready[start : start + JUDGED_AT_ONCE])
+            ]
+            if reask == "direct":
+                _ask_directly(
+                    engine,
+                    [v for _, parts in judged for s in parts.values() for v in s.values()],
+                    concurrency,
+                )
+            for doc, verdicts in judged:
+                result, sends = _settle(summarizer, engine, store, doc, verdicts)
+                if result is None:
+                    store.add_requests(doc.n, [(r.id, r.part, r.step, r.attempt) for r in sends], round=round)
+                    store.commit()
+                    spool.add(doc.n, sends)
+                    continue
+                if result.status == "ok":
+                    try:
+                        result.outputs = write_outputs(result, outdir, formats)
+                    except OSError as e:
+                        result.status, result.error_type, result.error = "failed", "OSError", str(e)
+                book.append(result.manifest_line())
+                store.close_document(doc.n)
+                results.append(result)
+    except BaseException:
         spool.close()
+        raise
+    _send(store, api, spool, book, round=round)
     return results
 
 
-@dataclass(frozen=True)
-class _Document:
-    n: int
-    id: str
-    source: str
-    sha256: str
-    text: str
-    submitted: float
-    parts: list[tuple[int, Chunk, int, str | None]]  # part, chunk, halvings, note; by position
-
-
 def _judge(
-    summarizer: Summarizer, engine: Engine, store: _Store, doc: _Document
+    summarizer: Summarizer, engine: Engine, store: BatchState, doc: StoredDocument
 ) -> dict[int, dict[str, _Verdict]]:
     """Each step of each part of ``doc``, its answers parsed and checked as the direct route does
     (earlier attempts replayed, so the checks see what they saw)."""
@@ -717,9 +718,9 @@ def _usage(answer: dict[str, Any], key: str) -> int:
     return int((answer.get("usage") or {}).get(key) or 0)
 
 
-def _ask_directly(engine: Engine, verdicts: dict[int, dict[str, _Verdict]], concurrency: int) -> None:
-    """Send the re-asks of one document directly, as the direct route would have sent them."""
-    todo = [v for part in verdicts.values() for v in part.values() if v.reask is not None]
+def _ask_directly(engine: Engine, verdicts: list[_Verdict], concurrency: int) -> None:
+    """Send the re-asks directly, as the direct route would have sent them."""
+    todo = [v for v in verdicts if v.reask is not None]
     if not todo:
         return
     prices = engine.batch_prices()
@@ -757,8 +758,8 @@ def _ask_directly(engine: Engine, verdicts: dict[int, dict[str, _Verdict]], conc
 def _settle(
     summarizer: Summarizer,
     engine: Engine,
-    store: _Store,
-    doc: _Document,
+    store: BatchState,
+    doc: StoredDocument,
     verdicts: dict[int, dict[str, _Verdict]],
 ) -> tuple[BatchResult | None, list[_Request]]:
     """The document's result if it is finished, else its next requests (a part whose answer was
@@ -809,9 +810,12 @@ def _settle(
     return result, []
 
 
-def _progress(store: _Store, outdir: Path, api: batch_api.BatchAPI, *, ask: bool) -> BatchProgress:
+def _progress(store: BatchState, outdir: Path, api: batch_api.BatchAPI, *, ask: bool) -> BatchProgress:
     jobs = []
     for job_id, round, requests, state in store.jobs():
+        if state == "submitting":  # cut off before its id came back: collect looks it up
+            jobs.append(JobProgress("?", round, requests, "submitting", 0, 0))
+            continue
         if state == "downloaded" or not ask:
             jobs.append(
                 JobProgress(
@@ -849,244 +853,3 @@ def _fingerprint(summarizer: Summarizer) -> str:
 
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Path) else value
-
-
-# --- the state, in SQLite ------------------------------------------------------------------------
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS docs (
-    n INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
-    text BLOB NOT NULL, submitted REAL NOT NULL, open INTEGER NOT NULL DEFAULT 1
-);
-CREATE TABLE IF NOT EXISTS parts (
-    doc INTEGER NOT NULL, part INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    halvings INTEGER NOT NULL, note TEXT, split INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (doc, part)
-);
-CREATE TABLE IF NOT EXISTS requests (
-    id TEXT PRIMARY KEY, doc INTEGER NOT NULL, part INTEGER NOT NULL, step TEXT NOT NULL,
-    attempt INTEGER NOT NULL, round INTEGER NOT NULL, job TEXT, answer BLOB, error TEXT
-);
-CREATE INDEX IF NOT EXISTS requests_by_doc ON requests (doc, part);
-CREATE INDEX IF NOT EXISTS requests_by_job ON requests (job);
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY, round INTEGER NOT NULL, requests INTEGER NOT NULL, state TEXT NOT NULL,
-    submitted REAL NOT NULL, token TEXT NOT NULL
-);
-"""
-# A job's state: "submitting" (its id not known yet: the id is "?" and its token), "submitted",
-# then "downloaded". A request is queued (no job), waiting (a job, no answer), or answered.
-
-
-@dataclass(frozen=True)
-class _Row:
-    id: str
-    attempt: int
-    answer: dict[str, Any] | None
-    error: str | None
-
-
-class _Store:
-    """``OUTDIR/.provider-batch.sqlite``. Changes are committed by the caller, at the points where
-    the state is whole."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db: sqlite3.Connection | None = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level="DEFERRED")
-            self._db.executescript(_SCHEMA)
-        return self._db
-
-    def __enter__(self) -> _Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.rollback()
-            self._db.close()
-            self._db = None
-
-    def commit(self) -> None:
-        self.db.commit()
-
-    def rollback(self) -> None:
-        self.db.rollback()
-
-    def exists(self) -> bool:
-        return bool(self.db.execute("SELECT count(*) FROM meta").fetchone()[0])
-
-    def clear(self) -> None:
-        """Forget a batch that was collected whole."""
-        for table in ("meta", "docs", "parts", "requests", "jobs"):
-            self.db.execute(f"DELETE FROM {table}")
-        self.db.commit()
-
-    def start(self, meta: dict[str, Any]) -> None:
-        self.db.executemany(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
-        )
-
-    def meta(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
-
-    def add_document(self, doc: Doc, text: str, sha256: str | None) -> int:
-        cursor = self.db.execute(
-            "INSERT INTO docs (id, source, sha256, text, submitted) VALUES (?, ?, ?, ?, ?)",
-            (doc.id, doc.source, sha256, zlib.compress(text.encode("utf-8", "surrogatepass")), time.time()),
-        )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
-
-    def add_part(self, doc: int, part: int, chunk: Chunk, *, halvings: int, note: str | None = None) -> None:
-        self.db.execute(
-            "INSERT INTO parts (doc, part, start, end, halvings, note) VALUES (?, ?, ?, ?, ?, ?)",
-            (doc, part, chunk.start, chunk.end, halvings, note),
-        )
-
-    def split_part(
-        self, doc: int, part: int, smaller: list[Chunk], halvings: int, note: str
-    ) -> list[tuple[int, Chunk]]:
-        """Replace ``part`` by ``smaller`` parts (the first noting why); return them, numbered."""
-        top = self.db.execute("SELECT max(part) FROM parts WHERE doc = ?", (doc,)).fetchone()[0]
-        self.db.execute("UPDATE parts SET split = 1 WHERE doc = ? AND part = ?", (doc, part))
-        added = []
-        for i, chunk in enumerate(smaller):
-            self.add_part(doc, top + 1 + i, chunk, halvings=halvings, note=note if i == 0 else None)
-            added.append((top + 1 + i, chunk))
-        return added
-
-    def add_requests(self, doc: int, requests: list[tuple[str, int, str, int]], *, round: int) -> None:
-        self.db.executemany(
-            "INSERT OR IGNORE INTO requests (id, doc, part, step, attempt, round) VALUES (?, ?, ?, ?, ?, ?)",
-            [(id, doc, part, step, attempt, round) for id, part, step, attempt in requests],
-        )
-
-    def submitting(self, token: str, requests: list[str], round: int) -> str:
-        """Record that ``requests`` are being submitted, before the provider has them."""
-        placeholder = f"?{token}"
-        self.db.execute(
-            "INSERT INTO jobs VALUES (?, ?, ?, 'submitting', ?, ?)",
-            (placeholder, round, len(requests), time.time(), token),
-        )
-        self.db.executemany("UPDATE requests SET job = ? WHERE id = ?", [(placeholder, r) for r in requests])
-        self.db.commit()
-        return placeholder
-
-    def submitted(self, placeholder: str, job_id: str) -> None:
-        self.db.execute("UPDATE requests SET job = ? WHERE job = ?", (job_id, placeholder))
-        self.db.execute("UPDATE jobs SET id = ?, state = 'submitted' WHERE id = ?", (job_id, placeholder))
-        self.db.commit()
-
-    def unsubmitted(self, placeholder: str) -> None:
-        self.db.execute("UPDATE requests SET job = NULL WHERE job = ?", (placeholder,))
-        self.db.execute("DELETE FROM jobs WHERE id = ?", (placeholder,))
-        self.db.commit()
-
-    def submissions_in_doubt(self) -> list[tuple[str, str, int, float]]:
-        return list(
-            self.db.execute("SELECT id, token, requests, submitted FROM jobs WHERE state = 'submitting'")
-        )
-
-    def waiting_jobs(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM jobs WHERE state = 'submitted' ORDER BY rowid")]
-
-    def job_ids(self) -> list[str]:
-        return [
-            r[0] for r in self.db.execute("SELECT id FROM jobs WHERE state != 'downloaded' ORDER BY rowid")
-        ]
-
-    def jobs(self) -> list[tuple[str, int, int, str]]:
-        return list(self.db.execute("SELECT id, round, requests, state FROM jobs ORDER BY rowid"))
-
-    def rounds(self) -> int:
-        return int(self.db.execute("SELECT coalesce(max(round), 0) FROM jobs").fetchone()[0])
-
-    def answered(self, job_id: str, answers: list[batch_api.Answer], why: str) -> None:
-        """Store a batch's answers, and ``why`` for its requests that got none, in one transaction."""
-        self.db.executemany(
-            "UPDATE requests SET answer = ?, error = ? WHERE id = ? AND job = ?",
-            [
-                (
-                    None if a.completion is None else zlib.compress(json.dumps(a.completion).encode()),
-                    a.error,
-                    a.custom_id,
-                    job_id,
-                )
-                for a in answers
-            ],
-        )
-        self.db.execute(
-            "UPDATE requests SET error = ? WHERE job = ? AND answer IS NULL AND error IS NULL", (why, job_id)
-        )
-        self.db.execute("UPDATE jobs SET state = 'downloaded' WHERE id = ?", (job_id,))
-        self.db.commit()
-
-    def open_documents(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM docs WHERE open = 1").fetchone()[0])
-
-    def ready_documents(self) -> list[int]:
-        """Open documents none of whose current requests is still in a batch."""
-        return [
-            r[0]
-            for r in self.db.execute(
-                """SELECT n FROM docs WHERE open = 1 AND n NOT IN (
-                       SELECT r.doc FROM requests r JOIN parts p ON p.doc = r.doc AND p.part = r.part
-                       WHERE p.split = 0 AND r.job IS NOT NULL AND r.answer IS NULL AND r.error IS NULL
-                   ) ORDER BY n"""
-            )
-        ]
-
-    def document(self, n: int) -> _Document:
-        id, source, sha, text, submitted = self.db.execute(
-            "SELECT id, source, sha256, text, submitted FROM docs WHERE n = ?", (n,)
-        ).fetchone()
-        parts = [
-            (part, Chunk(start, end, ""), halvings, note)
-            for part, start, end, halvings, note in self.db.execute(
-                "SELECT part, start, end, halvings, note FROM parts"
-                " WHERE doc = ? AND split = 0 ORDER BY start",
-                (n,),
-            )
-        ]
-        full = zlib.decompress(text).decode("utf-8", "surrogatepass")
-        parts = [(p, Chunk(c.start, c.end, full[c.start : c.end]), h, note) for p, c, h, note in parts]
-        return _Document(n, id, source, sha, full, submitted, parts)
-
-    def attempts(self, doc: int, part: int) -> dict[str, list[_Row]]:
-        rows: dict[str, list[_Row]] = {}
-        for id, step, attempt, answer, error in self.db.execute(
-            "SELECT id, step, attempt, answer, error FROM requests"
-            " WHERE doc = ? AND part = ? ORDER BY attempt",
-            (doc, part),
-        ):
-            loaded = None if answer is None else json.loads(zlib.decompress(answer))
-            rows.setdefault(step, []).append(_Row(id, attempt, loaded, error))
-        return rows
-
-    def close_document(self, n: int) -> None:
-        self.db.execute("UPDATE docs SET open = 0 WHERE n = ?", (n,))
-        self.db.commit()
-
-    def document_counts(self, book: Manifest) -> dict[str, Any]:
-        """How many documents of this batch are written, failed or open, from the manifest."""
-        state = book.load()
-        counts: dict[str, Any] = {"documents": 0, "ok": 0, "failed": 0, "open": 0, "spent": 0.0}
-        for id, open in self.db.execute("SELECT id, open FROM docs"):
-            counts["documents"] += 1
-            row = state.get(id) or {}
-            if open:
-                counts["open"] += 1
-            elif row.get("status") == "ok":
-                counts["ok"] += 1
-                counts["spent"] += row.get("cost_usd") or 0.0
-            else:
-                counts["failed"] += 1
-        return counts

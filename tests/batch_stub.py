@@ -1,7 +1,8 @@
 """Loopback stubs of the provider batch APIs: OpenAI's Files and Batches, Anthropic's Message Batches.
 
 :class:`BatchStub` is the chat stub (:class:`~tests.stub_server.StubServer`) plus those
-endpoints, and Anthropic's Messages endpoint, so one server also answers re-asks sent directly.
+endpoints, and Anthropic's Messages endpoint, so one server also answers re-asks sent directly
+(with the faults of ``behaviour.faults``, as the chat stub).
 The SDKs reach it through their base URL: ``stub.api_base`` for OpenAI (it ends in ``/v1``),
 ``stub.root`` for Anthropic.
 
@@ -230,11 +231,15 @@ class BatchStub(StubServer):
         params = _json_body(handler)
         with self._lock:
             self.requests.append({"path": handler.path, "body": params, "time": time.monotonic()})
-        outcome = self._outcome(json.dumps(params["messages"]))
-        if outcome in ("errored", "expired"):
-            handler._send(500, {"type": "error", "error": {"type": "api_error", "message": "stub error"}})
+        messages = json.dumps(params["messages"])
+        # A direct request meets the chat stub's faults (``behaviour.faults``), as on OpenAI's route.
+        with self._lock:
+            fault = next((f.pop(0) for m, f in self.behaviour.faults.items() if f and m in messages), None)
+        if isinstance(fault, int):
+            error = {"type": "error", "error": {"type": "api_error", "message": f"stub error {fault}"}}
+            handler._send(fault, error)
             return
-        handler._send(200, self._anthropic_answer(params, outcome))
+        handler._send(200, self._anthropic_answer(params, fault))
 
     def _anthropic_answer(self, params: dict[str, Any], outcome: str | None) -> dict[str, Any]:
         tool = params["tools"][0]["name"]

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from summarizer import Settings, Summarizer
 from summarizer.batch import Doc
 from summarizer.cli import app
-from summarizer.provider_batch import BatchJob, Collection, is_open
+from summarizer.provider_batch import BatchCollection, BatchJob, is_open
 from tests.batch_stub import BatchStub
 from tests.conftest import ROOT, SEED
 from tests.integration.test_checks_reask import _people
@@ -113,8 +113,8 @@ def test_submit_then_status_while_in_progress_then_collect(
     assert "summarizer batch collect out" in submitted.stderr
     assert stub.submissions == 1 and len(stub.lines) == 12
     rows = _manifest(Path("out"))
-    assert [(r["id"], r["status"], r["batch_jobs"], r["requests"]) for r in rows] == [
-        (f"doc-{i:02d}", "submitted", [job], 4) for i in range(3)
+    assert [(r["id"], r["status"], r["batch_job"], r["requests"]) for r in rows] == [
+        (f"doc-{i:02d}", "submitted", job, 4) for i in range(3)
     ]
 
     status = runner.invoke(app, ["batch", "status", "out", "--config", str(config)])
@@ -412,7 +412,7 @@ def test_the_library_submits_and_collects_typed_objects(stub: BatchStub, tmp_pat
     assert isinstance(job, BatchJob) and job.documents == 2 and job.estimate.requests == 8
     assert summarizer.batch_status(job).waiting == 2
     collection = summarizer.collect_batch(job, poll_interval=0)
-    assert isinstance(collection, Collection) and collection.progress.finished
+    assert isinstance(collection, BatchCollection) and collection.progress.finished
     by_id = {r.id: r for r in collection.results}
     assert sorted(by_id) == ["doc-1", "minutes-2"]
     assert by_id["doc-1"].brief.headline == "Pakistan and US agree to strengthen ties"
