@@ -33,7 +33,7 @@ class _Answer(BaseModel):
     """One pass's answer. The engine's checks see it through the validation context, so a
     problem goes back to the model as a re-ask that names it."""
 
-    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True, str_strip_whitespace=True)
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> Any:
@@ -41,7 +41,12 @@ class _Answer(BaseModel):
         return self if request is None else request.check(self)
 
 
-class Person(BaseModel):
+class _Item(BaseModel):
+    # " IOC" is the IOC: a small model sometimes writes a space before a name.
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+
+class Person(_Item):
     """A named person who met, spoke or acted."""
 
     name: Annotated[str, Field(max_length=80)] = Field(
@@ -58,7 +63,7 @@ class Person(BaseModel):
     kind: SkipJsonSchema[Literal["person"]] = "person"
 
 
-class Party(BaseModel):
+class Party(_Item):
     """A country, group or organisation that took part: it acted, or was acted on."""
 
     name: Annotated[str, Field(max_length=80)] = Field(
@@ -88,7 +93,7 @@ class Participants(_Answer):
         return [*self.people, *self.parties]
 
 
-class Topic(BaseModel):
+class Topic(_Item):
     """A subject that was discussed."""
 
     topic: Annotated[str, Field(max_length=50)] = Field(
@@ -105,7 +110,7 @@ class Agenda(_Answer):
     )
 
 
-class Undertaking(BaseModel):
+class Undertaking(_Item):
     """Something a party undertook, or is expected or able to do."""
 
     actor: Annotated[str, Field(max_length=80)] = Field(

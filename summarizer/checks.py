@@ -52,6 +52,12 @@ ELSEWHERE_MATCH = 70.0
 TOPIC_MATCH = 80.0
 """Lowest fuzzy score at which a sentence counts as holding an agenda topic."""
 
+MAX_LISTED_WORDS = 4
+"""Longest item of an enumeration that completes the agenda, in words."""
+
+MAX_AGENDA = 10
+"""The agenda pass's limit, which completion keeps to."""
+
 MAX_MESSAGES = 8
 """Problems named in one re-ask; more would drown the small model."""
 
@@ -443,6 +449,56 @@ def _agenda_problems(answer: Any, doc: Numbered) -> Iterator[Problem]:
             )
         else:
             kept.append((words, a.topic))
+    yield from _listed_beside(answer, doc)
+
+
+def _listed_beside(answer: Any, doc: Numbered) -> Iterator[Problem]:
+    """Topics listed in the same enumeration as two of the answer's ("covered trade, energy,
+    security and climate change"), which a small model often copies only in part."""
+    from summarizer.schemas.passes import Topic
+
+    have = [content_words(a.topic) for a in answer.agenda]
+    for n in dict.fromkeys(x for a in answer.agenda for x in doc.valid(a.evidence)):
+        for listed in enumerations(doc.sentence(n).text):
+            words = [content_words(t) for t in listed]
+            if sum(any(w and w & h for h in have) for w in words) < 2:
+                continue
+            for topic, w in zip(listed, words, strict=True):
+                if w and not any(w & h for h in have) and len(answer.agenda) < MAX_AGENDA:
+                    have.append(w)
+                    added = Topic(topic=topic, evidence=[n])
+                    yield Problem(
+                        f'agenda item "{_label(topic)}" is listed beside others in sentence {n}: added',
+                        _append(answer.agenda, added),
+                        True,
+                    )
+
+
+_SEPARATOR = re.compile(r"(,\s*(?:and|or)\s+|\s+(?:and|or)\s+|,\s*)")
+_LEAD_IN = re.compile(r"^(?:(?:including|such as|notably|namely|like|on|about|the)\s+)+", re.IGNORECASE)
+
+
+def enumerations(sentence: str) -> list[list[str]]:
+    """The lists of three or more short items in ``sentence`` that end in "and" or "or"."""
+    found = []
+    for clause in re.split(r"[;:()\u2013\u2014]|\s-\s", sentence):
+        pieces = _SEPARATOR.split(clause)
+        run: list[str] = []
+        for i in range(0, len(pieces), 2):
+            item = _LEAD_IN.sub("", pieces[i].strip(" .,\"'“”"))
+            last = i > 0 and re.search(r"\b(?:and|or)\b", pieces[i - 1]) is not None
+            if not item or len(item.split()) > MAX_LISTED_WORDS:
+                run = []
+                continue
+            run.append(item)
+            if last:
+                if len(run) >= 3:
+                    # The first item may carry the words that lead into the list: "talks on trade".
+                    longest = max(len(x.split()) for x in run[1:])
+                    run[0] = " ".join(run[0].split()[-longest:])
+                    found.append(run)
+                run = []
+    return found
 
 
 # --- fixes ---------------------------------------------------------------------------------
@@ -452,6 +508,14 @@ def _drop(items: list[Any], item: Any) -> Callable[[], None]:
     def fix() -> None:
         if any(x is item for x in items):
             items[:] = [x for x in items if x is not item]
+
+    return fix
+
+
+def _append(items: list[Any], item: Any) -> Callable[[], None]:
+    def fix() -> None:
+        if item not in items:
+            items.append(item)
 
     return fix
 

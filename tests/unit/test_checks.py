@@ -14,6 +14,7 @@ from summarizer.checks import (
     Problem,
     Request,
     canonical_affiliation,
+    enumerations,
     find_problems,
     firmness_of,
     hedge_words,
@@ -157,7 +158,8 @@ def test_an_item_with_no_number_in_range_is_re_cited_or_dropped_on_the_last_atte
     assert "cites sentence 0, 99" in serious[0].message and "1 to 22" in serious[0].message
     fixed, _ = last_attempt(answer)
     # "energy" is in sentence 3, so the library cites it; "fishing quotas" is nowhere: no evidence, left out.
-    assert [(a.topic, a.evidence) for a in fixed.agenda] == [
+    # (Sentence 3's other listed topics are added after them.)
+    assert [(a.topic, a.evidence) for a in fixed.agenda][:3] == [
         ("trade", [3]),
         ("energy", [3]),
         ("fishing quotas", []),
@@ -454,6 +456,45 @@ def test_an_actor_found_only_inside_another_word_is_not_named() -> None:
 
 
 # --- agenda --------------------------------------------------------------------------------
+
+
+def test_topics_listed_beside_two_of_the_agenda_are_added() -> None:
+    # Sentence 3 of the seed lists "trade, energy, security, climate change, and counter-terrorism".
+    answer = Agenda(agenda=[Topic(topic="trade", evidence=[3]), Topic(topic="energy", evidence=[3])])
+    found = problems(answer)
+    assert all(p.minor for p in found)
+    assert [p.message for p in found] == [
+        f'agenda item "{t}" is listed beside others in sentence 3: added'
+        for t in ("security", "climate change", "counter-terrorism")
+    ]
+    fixed, _ = last_attempt(answer)
+    assert [(a.topic, a.evidence) for a in fixed.agenda][2:] == [
+        ("security", [3]),
+        ("climate change", [3]),
+        ("counter-terrorism", [3]),
+    ]
+
+
+def test_one_topic_of_a_list_adds_nothing() -> None:
+    assert messages(Agenda(agenda=[Topic(topic="trade", evidence=[3])])) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lists"),
+    [
+        ("Talks on trade, energy and security.", [["trade", "energy", "security"]]),
+        (
+            "They covered port fees, fishing rights, or research; no more.",
+            [["port fees", "fishing rights", "research"]],
+        ),
+        ("Trade and energy came up.", []),  # two items are not a list
+        ("They spoke of trade, of the long and difficult history of the two peoples, and energy.", []),
+    ],
+)
+def test_enumerations_are_lists_of_three_short_items_ending_in_and_or_or(
+    sentence: str, lists: list[list[str]]
+) -> None:
+    assert enumerations(sentence) == lists
 
 
 def test_an_agenda_restatement_is_dropped() -> None:

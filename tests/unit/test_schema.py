@@ -111,3 +111,10 @@ def test_custom_schema_by_import_path() -> None:
 def test_unknown_schemas_raise_config_error(name: str) -> None:
     with pytest.raises(ConfigError):
         get_schema(name)
+
+
+def test_names_and_labels_lose_the_spaces_a_model_writes_around_them() -> None:
+    from summarizer.schemas.passes import Party, Topic
+
+    assert Party(name=" IOC ", evidence=[1]).name == "IOC"
+    assert Topic(topic="trade ", evidence=[1]).topic == "trade"
