@@ -72,6 +72,7 @@ _KEPT = (
     "schema",
     "strict_grounding",
     "chunk_tokens",
+    "cache",  # --no-cache at submission: the briefs collected are not cached either
 )
 
 
