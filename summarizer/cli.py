@@ -327,8 +327,8 @@ def batch_command(
         Via,
         typer.Option(
             "--via",
-            help="direct: one request at a time, now. provider: the provider's batch API (OpenAI,"
-            " Anthropic), at batch prices, answered within 24 hours: collect with `batch collect DIR`.",
+            help="direct: ask now, --concurrency documents at a time. provider: the provider's batch API"
+            " (OpenAI, Anthropic), at batch prices, answered within 24 hours: then `batch collect DIR`.",
         ),
     ] = Via.direct,
     model: ModelOpt = None,
