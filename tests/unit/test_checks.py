@@ -295,7 +295,9 @@ def test_a_name_whose_words_the_document_writes_apart_is_cited_where_the_last_on
     doc = Numbered("Hillary spoke in San Diego. Mrs. Clinton attacked Trump's policy. Trump replied.")
     answer = people(person("Hillary Clinton", "", "", [3]))
     (problem,) = problems(answer, doc)
-    assert problem.minor and problem.message == 'participant "Hillary Clinton" is named in sentence 2: cited it'
+    assert (
+        problem.minor and problem.message == 'participant "Hillary Clinton" is named in sentence 2: cited it'
+    )
     assert messages(people(person("Bill Clinton", "", "", [2])), doc) == [
         'participant "Bill Clinton" is not named in the document: write the name as the document does'
     ]
