@@ -49,6 +49,11 @@ def user_cache_dir() -> Path:
     return platformdirs.user_cache_path("summarizer")
 
 
+def default_cache_path() -> Path:
+    """The cache of briefs when ``cache_path`` is not set: briefs.sqlite in the user cache directory."""
+    return user_cache_dir() / "briefs.sqlite"
+
+
 # A field named "schema" shadows pydantic's deprecated BaseModel.schema(); the name is what
 # users write, so keep it and silence the warning for this one class.
 with warnings.catch_warnings():
@@ -259,6 +264,8 @@ def describe_settings(
 
 
 def _show(name: str, value: Any) -> str:
+    if name == "cache_path" and value is None:
+        return str(default_cache_path())
     if value is None:
         return "-"
     if name == "api_base":

@@ -18,7 +18,7 @@ from summarizer import embedded, passes
 from summarizer.cache import BriefCache, cache_key
 from summarizer.checks import Request
 from summarizer.chunking import Chunk, merge, split
-from summarizer.config import Settings, load_settings, user_cache_dir
+from summarizer.config import Settings, default_cache_path, load_settings
 from summarizer.documents import check_text
 from summarizer.errors import InputError, OutputValidationError
 from summarizer.grounding import ground
@@ -102,7 +102,7 @@ class Summarizer:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings if settings is not None else load_settings()
         self._engine: Engine | None = None
-        self.cache = BriefCache(self.settings.cache_path or user_cache_dir() / "briefs.sqlite")
+        self.cache = BriefCache(self.settings.cache_path or default_cache_path())
 
     def _cache_key(self, job: _Job) -> str:
         """Everything that changes the output, so a hit is what a model call would give."""

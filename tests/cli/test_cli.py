@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import summarizer
 from summarizer.cli import app
+from summarizer.config import default_cache_path
 from tests.conftest import SEED
 from tests.stub_server import StubServer
 
@@ -228,8 +229,8 @@ def test_legacy_encoding_is_detected_and_named(
 
 def test_a_corrupt_cache_never_fails_a_brief(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STUB_KEY", "k" * 20)
-    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
-    cache.parent.mkdir(parents=True)
+    cache = default_cache_path()  # each test's own (conftest)
+    cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(b"garbage, not a database\n" * 50)
     args = ["brief", str(SEED), "--format", "json", *_stub_args(stub)]
     first = runner.invoke(app, args)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from summarizer import Settings, Summarizer
 from summarizer.cli import app
+from summarizer.config import default_cache_path
 from tests.conftest import ROOT, SEED
 from tests.stub_server import StubServer
 
@@ -287,8 +288,8 @@ def test_a_second_batch_on_one_folder_is_refused_naming_the_first(stub: StubServ
 
 
 def test_a_corrupt_cache_fails_no_document(stub: StubServer, tmp_path: Path) -> None:
-    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
-    cache.parent.mkdir(parents=True)
+    cache = default_cache_path()  # each test's own (conftest)
+    cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(b"garbage, not a database\n" * 50)
     docs = _docs(tmp_path / "docs", 8)
     args = ["batch", str(docs), "-o", "out", "--config", str(_config(stub)), "--concurrency", "4"]

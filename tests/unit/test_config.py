@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from summarizer.config import describe_settings, load_settings, mask_url, user_config_path
+from summarizer import Summarizer
+from summarizer.config import (
+    default_cache_path,
+    describe_settings,
+    load_settings,
+    mask_url,
+    user_cache_dir,
+    user_config_path,
+)
 from summarizer.errors import ConfigError
 
 
@@ -82,3 +91,14 @@ def test_missing_explicit_config_file(tmp_path: Path) -> None:
 def test_mask_url_keeps_urls_without_credentials() -> None:
     assert mask_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
     assert mask_url("https://a:b@h/x") == "https://***@h/x"
+
+
+def test_each_test_has_its_own_cache_and_config_dirs(tmp_path: Path, user_models_dir: Path) -> None:
+    # conftest points XDG_CACHE_HOME and XDG_CONFIG_HOME at the test's own folder: the cache of
+    # briefs, the saved prompt states and the user config file are never the user's.
+    assert "SUMMARIZER_CACHE_PATH" not in os.environ
+    for path in (user_cache_dir(), user_config_path(), default_cache_path(), Summarizer().cache.path):
+        assert path.is_relative_to(tmp_path), path
+    assert not user_models_dir.is_relative_to(tmp_path)
+    if user_models_dir.is_dir():  # only the weights are the user's, built once
+        assert (user_cache_dir() / "models").resolve() == user_models_dir.resolve()
