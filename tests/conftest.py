@@ -25,10 +25,27 @@ REPLAY_API_BASE = "http://127.0.0.1:9/v1"  # never reached: replays are matched 
 @pytest.fixture(scope="session")
 def user_models_dir() -> Path:
     """Where the embedded model's weights are built: the user cache directory's ``models``, as the
-    environment names it before any test changes it (session fixtures are set up first)."""
+    environment names it before the isolation below changes it."""
     from summarizer.config import user_cache_dir
 
     return user_cache_dir() / "models"
+
+
+@pytest.fixture(scope="session")
+def user_environ() -> dict[str, str]:
+    """The environment as the tests were started with it, before the isolation below."""
+    return dict(os.environ)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(
+    tmp_path_factory: pytest.TempPathFactory, user_models_dir: Path, user_environ: dict[str, str]
+) -> Iterator[None]:
+    """The isolation of ``isolated_config`` for the fixtures set up once per module or session
+    (such as a service started in a subprocess), before any test's own."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _isolate(monkeypatch, tmp_path_factory.mktemp("session"), user_models_dir)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -41,17 +58,21 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user_models
     shared: the temporary cache directory's ``models`` links to the user's, so the tests that run
     the model find the weights built once (1.1 GB), and the others never build them.
     """
-    for name in list(os.environ):
-        if name.startswith("SUMMARIZER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    if user_models_dir.is_dir():
-        _share_models(user_models_dir)
+    _isolate(monkeypatch, tmp_path, user_models_dir)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
     return work
+
+
+def _isolate(monkeypatch: pytest.MonkeyPatch, folder: Path, user_models_dir: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("SUMMARIZER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder / "xdg-cache"))
+    if user_models_dir.is_dir():
+        _share_models(user_models_dir)
 
 
 def _share_models(models: Path) -> None:
@@ -147,13 +168,15 @@ def _model_calls_only(request: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def recorded_api_base(request: pytest.FixtureRequest, user_models_dir: Path) -> str:
+def recorded_api_base(
+    request: pytest.FixtureRequest, user_models_dir: Path, user_environ: dict[str, str]
+) -> str:
     """The embedded model's loopback endpoint when recording; a dummy address when replaying."""
     if request.config.getoption("--record-mode") in (None, "none"):
         return REPLAY_API_BASE
     from summarizer import embedded
 
-    threads = int(os.environ.get("SUMMARIZER_THREADS", "0"))  # e.g. 1 to record beside other work
+    threads = int(user_environ.get("SUMMARIZER_THREADS", "0"))  # e.g. 1 to record beside other work
     # The user cache directory: its weights, and its saved prompt states, as in production.
     runtime = embedded.runtime(user_models_dir.parent, 32768, threads)
     # Reached by another name than the runtime's own, the server is treated as one running

@@ -160,7 +160,11 @@ def test_api_viewers_need_no_network(service: RunningService, viewer: str) -> No
 
 
 def test_access_log_is_structured_and_holds_no_text_or_token(service: RunningService) -> None:
-    httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers())
+    response = httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers())
+    request_id = response.headers["x-request-id"]
+    deadline = time.monotonic() + 30
+    while request_id not in service.access_log() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the line is written once the response is sent, so maybe after it arrives
     lines = [json.loads(line) for line in service.access_log().splitlines() if line.startswith("{")]
     briefs = [entry for entry in lines if entry["route"] == "/v1/briefs" and entry["status"] == 200]
     assert briefs and briefs[-1]["method"] == "POST" and briefs[-1]["tokens"] == 600  # 4 passes x 150
