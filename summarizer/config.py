@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -119,7 +119,7 @@ with warnings.catch_warnings():
         cache_path: Path | None = Field(
             None, description="The SQLite cache file; default: briefs.sqlite in the user cache directory."
         )
-        service_tokens: Annotated[list[str], NoDecode] = Field(
+        service_tokens: Annotated[list[SecretStr], NoDecode] = Field(
             default_factory=list,
             description="Bearer tokens the HTTP service accepts; in the environment, comma-separated"
             " (SUMMARIZER_SERVICE_TOKENS). None: only a loopback host is served, unless --insecure.",

@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,7 @@ class Target:
     provider: str
     model_name: str
     api_base: str | None
-    api_key: str | None
+    api_key: str | None = field(repr=False)  # never in a repr, a log or a traceback's locals
     mode: str  # json_schema | tools | json | md_json
     context_tokens: int | None  # known context window, for the length check
 
