@@ -26,6 +26,7 @@ from summarizer.errors import (
     ProviderError,
     SummarizerError,
 )
+from summarizer.keys import check_key
 from summarizer.transient import RateLimiter, with_async_retries, with_retries
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def resolve_target(settings: Settings) -> Target:
             mode="json_schema" if settings.mode == "auto" else settings.mode,
             context_tokens=settings.context_size,
         )
+    check_key(settings)  # a missing key is told at once, not after litellm's seconds of import
     litellm = _litellm()
     try:
         model_name, provider, _, _ = litellm.get_llm_provider(settings.model, api_base=settings.api_base)

@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from typer.testing import CliRunner
 import summarizer
 from summarizer.cli import app
 from summarizer.config import default_cache_path
-from tests.conftest import SEED
+from tests.conftest import ROOT, SEED
 from tests.stub_server import StubServer
 
 runner = CliRunner()
@@ -61,6 +63,49 @@ def test_config_show_lists_sources() -> None:
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert lines["model"].split()[1:] == ["openai/x", "command", "line"]
     assert lines["temperature"].split()[1:] == ["0.5", "summarizer.toml"]
+    # The cache's default path, not "-": briefs.sqlite in the user cache directory.
+    assert lines["cache_path"].split()[1:] == [str(default_cache_path()), "default"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["brief"], ["batch"], ["eval"], ["schema"], ["serve"], ["config", "show"], ["cache", "clear"]],
+)
+def test_help_shows_no_value_type_after_a_plain_flag(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    flags = [line for line in result.stdout.splitlines() if "--help" in line or "--no-cache" in line]
+    assert flags and not [line for line in flags if "<" in line]
+    assert "<bool>" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("", "error: no API key for openai: set OPENAI_API_KEY (or name another variable in api_key_env)"),
+        (
+            'api_key_env = "NO_SUCH_KEY"\n',
+            "error: NO_SUCH_KEY is not set: it should hold the API key for openai (api_key_env)",
+        ),
+    ],
+)
+def test_a_missing_key_is_told_before_litellm_is_loaded(config: str, message: str) -> None:
+    # Importing litellm takes seconds: the key is checked first (no timing asserted, the imports are).
+    Path("keys.toml").write_text(config, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    command = ["brief", str(SEED), "--model", "openai/gpt-4o-mini", "--config", "keys.toml"]
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "summarizer", *command],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 3
+    lines = result.stderr.splitlines()
+    assert lines[-1] == message
+    imported = [line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")]
+    assert "summarizer.engine" in imported and "litellm" not in imported
 
 
 def test_brief_json_through_a_stub_provider(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
