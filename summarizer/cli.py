@@ -111,6 +111,10 @@ def brief(
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     quiet: Annotated[bool, _flag("--quiet", "-q", help="No progress display on stderr.")] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="USD; start no part of a long document that would exceed it.", min=0),
+    ] = None,
 ) -> None:
     """Write a briefing note for one document."""
     with _errors():
@@ -124,8 +128,9 @@ def brief(
         document = read_document(path, max_bytes=settings.max_document_bytes)
         if document.encoding != "utf-8":
             _note(f"note: {document.source} is not UTF-8; decoded it as {document.encoding}")
-        with _brief_progress(enabled=not quiet and sys.stderr.isatty()) as progress, _logs_to_stderr():
-            result = Summarizer(settings).summarize(document.text, progress=progress)
+        display = not quiet and sys.stderr.isatty()
+        with _brief_progress(document.source, display=display) as progress, _logs_to_stderr():
+            result = Summarizer(settings).summarize(document.text, progress=progress, max_cost=max_cost)
         text = render(result, format.value, document.text)
         if output is None:
             sys.stdout.write(text)
@@ -133,11 +138,24 @@ def brief(
             write_atomic(output, text)
 
 
+MANY_PARTS = 3
+"""A document briefed in more parts than this is told how many, before the first."""
+
+
 @contextlib.contextmanager
-def _brief_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
-    """A live line on stderr while the model works: the pass, the part, tokens written, elapsed."""
-    if not enabled:
-        yield None
+def _brief_progress(source: str, *, display: bool) -> Iterator[Callable[[Any], None]]:
+    """What the model is doing, on stderr: how many parts a long document takes, before the
+    first; and with ``display``, a live line with the pass, the part, tokens written, elapsed."""
+    import threading
+
+    told = threading.Lock()  # taken once; a hosted provider's passes report at once, from threads
+
+    def parts(p: Any, say: Callable[[str], None]) -> None:
+        if p.parts > MANY_PARTS and told.acquire(blocking=False):
+            say(f"note: {source} is long: briefing it in {p.parts} parts, one after another")
+
+    if not display:
+        yield lambda p: parts(p, _note)
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -147,6 +165,7 @@ def _brief_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
         task = bar.add_task("starting the model")
 
         def show(p: Any) -> None:
+            parts(p, lambda line: bar.console.print(line, markup=False, highlight=False, soft_wrap=True))
             part = f" (part {p.part} of {p.parts})" if p.parts > 1 else ""
             bar.update(task, description=f"{p.step}{part}: {p.completion_tokens} tokens written")
 

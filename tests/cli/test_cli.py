@@ -248,6 +248,45 @@ def test_long_document_is_briefed_in_parts_and_merged(
         assert text[c["span"]["start"] : c["span"]["end"]] == c["evidence"]
 
 
+def test_brief_max_cost_starts_no_part_that_would_exceed_it(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    doc = tmp_path / "long.txt"
+    doc.write_text("\n\n".join([SEED.read_text(encoding="utf-8")] * 8), encoding="utf-8")
+    # gpt-4o-mini's price table: the stub's 100 + 50 tokens for each of 4 passes cost $0.00018 a part.
+    config = _config(stub, "chunk_tokens = 1200\n")
+    args = ["brief", str(doc), "--model", "openai/gpt-4o-mini", "--config", str(config), "-o", "note.md"]
+    result = runner.invoke(app, [*args, "--max-cost", "0.0004"])
+    assert result.exit_code == 7, result.stderr
+    note, error = result.stderr.strip().splitlines()
+    parts = int(note.split(" parts")[0].rsplit(" ", 1)[1])
+    assert parts > 3 and note == f"note: {doc} is long: briefing it in {parts} parts, one after another"
+    assert error == (
+        f"error: stopped before part 3 of {parts}: the budget of $0.0004 would be exceeded"
+        " (spent $0.000360 on 2 parts; --max-cost sets it)"
+    )
+    assert len(stub.requests) == 8 and not Path("note.md").exists()  # two parts, four passes each
+    stub.requests.clear()
+    enough = runner.invoke(app, [*args, "--max-cost", "1"])
+    assert enough.exit_code == 0, enough.stderr
+    assert enough.stderr.strip() == note and len(stub.requests) == 4 * parts
+    assert json.loads(runner.invoke(app, [*args[:-2], "--format", "json"]).stdout)["meta"]["chunks"] == parts
+
+
+def test_a_document_in_a_few_parts_is_briefed_without_a_note(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    doc = tmp_path / "two.txt"
+    doc.write_text("\n\n".join([SEED.read_text(encoding="utf-8")] * 2), encoding="utf-8")
+    config = _config(stub, "chunk_tokens = 1200\n")
+    args = ["brief", str(doc), "--model", "openai/gpt-4o-mini", "--config", str(config), "--format", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert 1 < json.loads(result.stdout)["meta"]["chunks"] <= 3 and result.stderr == ""
+
+
 def test_brief_html_highlights_evidence(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STUB_KEY", "k" * 20)
     result = runner.invoke(
