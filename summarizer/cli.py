@@ -350,6 +350,7 @@ def batch_command(
         settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
         docs = batch.collect(inputs or [], from_jsonl=from_jsonl, max_bytes=settings.max_document_bytes)
         with folder_lock(output, shlex.join(["summarizer", *sys.argv[1:]])):
+            manifest.remove_partial_outputs(output)
             book = manifest.Manifest(output)
             todo, done_before = manifest.pending(docs, book, force=force)
             formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
