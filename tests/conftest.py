@@ -42,7 +42,8 @@ def isolated_session(
     tmp_path_factory: pytest.TempPathFactory, user_models_dir: Path, user_environ: dict[str, str]
 ) -> Iterator[None]:
     """The isolation of ``isolated_config`` for the fixtures set up once per module or session
-    (such as a service started in a subprocess), before any test's own."""
+    (such as a service started in a subprocess), before any test's own. (It asks for
+    ``user_environ`` so that the environment is taken before it changes.)"""
     with pytest.MonkeyPatch.context() as monkeypatch:
         _isolate(monkeypatch, tmp_path_factory.mktemp("session"), user_models_dir)
         yield

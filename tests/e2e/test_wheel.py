@@ -90,9 +90,9 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
             timeout=120,
         )
     assert result.returncode == 0, result.stderr
+    # The brief was cached in the test's cache directory, not the user's.
+    assert (Path(env["XDG_CACHE_HOME"]) / "summarizer" / "briefs.sqlite").is_file()
     brief = json.loads(result.stdout)
     assert brief["meta"]["prompt"] == "brief" and brief["meta"]["schema_version"] == "brief/3"
     # The installed package carries its prompts: the field guide of each pass.
     assert "- participants (list of objects" in stub.requests[0]["body"]["messages"][0]["content"]
-    # The brief was cached in the test's cache directory, not the user's.
-    assert (Path(env["XDG_CACHE_HOME"]) / "summarizer" / "briefs.sqlite").is_file()
