@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from summarizer.config import Settings, load_settings
     from summarizer.core import Progress, Summarizer, asummarize, summarize
     from summarizer.errors import (
+        BudgetError,
         ConfigError,
         InputError,
         OutputValidationError,
@@ -33,6 +34,7 @@ _EXPORTS = {
     "summarize": "summarizer.core",
     "asummarize": "summarizer.core",
     "SummarizerError": "summarizer.errors",
+    "BudgetError": "summarizer.errors",
     "ConfigError": "summarizer.errors",
     "InputError": "summarizer.errors",
     "ProviderError": "summarizer.errors",
@@ -52,6 +54,7 @@ __all__ = [
     "BatchProgress",
     "BatchResult",
     "Brief",
+    "BudgetError",
     "ConfigError",
     "Doc",
     "InputError",

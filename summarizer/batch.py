@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from summarizer import ids
+from summarizer.budget import Budget
 from summarizer.documents import read_document, text_sha256
 from summarizer.errors import InputError, SummarizerError
 
@@ -74,29 +75,6 @@ class BatchResult:
             "source_sha256": self.source_sha256,
             "outputs": self.outputs,
         }
-
-
-class Budget:
-    """Spend so far, and whether one more document would go over ``max_cost``.
-
-    A document is expected to cost the mean of those finished so far; until one has finished,
-    nothing stops scheduling.
-    """
-
-    def __init__(self, max_cost: float | None):
-        self.max_cost = max_cost
-        self.spent = 0.0
-        self.paid = 0  # finished documents that made model calls
-
-    def add(self, cost: float | None) -> None:
-        self.spent += cost or 0.0
-        self.paid += 1
-
-    def allows(self, in_flight: int) -> bool:
-        if self.max_cost is None:
-            return True
-        mean = self.spent / self.paid if self.paid else 0.0
-        return self.spent + (in_flight + 1) * mean <= self.max_cost and self.spent < self.max_cost
 
 
 async def run(

@@ -458,7 +458,7 @@ def _listed_beside(answer: Any, doc: Numbered) -> Iterator[Problem]:
     from summarizer.schemas.passes import Topic
 
     have = [content_words(a.topic) for a in answer.agenda]
-    for n in dict.fromkeys(x for a in answer.agenda for x in doc.valid(a.evidence)):
+    for n in range(1, len(doc) + 1):
         for listed in enumerations(doc.sentence(n).text):
             words = [content_words(t) for t in listed]
             if sum(any(w and w & h for h in have) for w in words) < 2:

@@ -13,10 +13,31 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 
-class _BatchGroup(TyperGroup):
+def _flag(*names: str, help: str, **options: Any) -> Any:
+    """A plain on/off flag: the help shows no value type after it (typer would write <bool>)."""
+    return typer.Option(*names, help=help, metavar="", **options)
+
+
+def _plain_help(option: Any) -> Any:
+    if option is not None:
+        option.metavar = ""  # --help is a plain flag too
+    return option
+
+
+class _Group(TyperGroup):
+    def get_help_option(self, ctx: Any) -> Any:
+        return _plain_help(super().get_help_option(ctx))
+
+
+class _Command(TyperCommand):
+    def get_help_option(self, ctx: Any) -> Any:
+        return _plain_help(super().get_help_option(ctx))
+
+
+class _BatchGroup(_Group):
     """``batch INPUTS...`` runs ``batch run``; ``batch status DIR`` and ``batch collect DIR`` are the
     provider route's other steps. (A document named ``status`` or ``collect``: write ``./status``.)"""
 
@@ -32,10 +53,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Group,
 )
-config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, cls=_Group)
 app.add_typer(config_app, name="config")
-cache_app = typer.Typer(help="Inspect or empty the cache of briefs.", no_args_is_help=True)
+cache_app = typer.Typer(help="Inspect or empty the cache of briefs.", no_args_is_help=True, cls=_Group)
 app.add_typer(cache_app, name="cache")
 batch_app = typer.Typer(
     cls=_BatchGroup,
@@ -45,7 +67,7 @@ batch_app = typer.Typer(
 app.add_typer(batch_app, name="batch")
 
 EXIT_BATCH_FAILED = 6
-EXIT_NOT_FINISHED = 7
+EXIT_NOT_FINISHED = 8
 EXIT_INTERRUPTED = 130
 
 _state: dict[str, bool] = {"debug": False}
@@ -63,7 +85,7 @@ ConfigOpt = Annotated[
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help='litellm model string, or "embedded".')]
 PromptOpt = Annotated[str | None, typer.Option("--prompt", help="Prompt template name.")]
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Schema name or package.module:Model.")]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache of briefs.")]
+NoCacheOpt = Annotated[bool, _flag("--no-cache", help="Neither read nor write the cache of briefs.")]
 
 
 def _overrides(model: str | None, prompt: str | None, schema: str | None, no_cache: bool) -> dict[str, Any]:
@@ -81,16 +103,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool, _flag("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Log details and show tracebacks.")] = False,
+    debug: Annotated[bool, _flag("--debug", help="Log details and show tracebacks.")] = False,
 ) -> None:
     """Typed briefing notes, with quoted evidence, from reports of meetings and talks."""
     _state["debug"] = debug
     _setup_logging(debug)
 
 
-@app.command()
+@app.command(cls=_Command)
 def brief(
     path: Annotated[str, typer.Argument(help="The document: a text file, or - for standard input.")],
     format: Annotated[
@@ -105,7 +127,11 @@ def brief(
     schema: SchemaOpt = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")] = False,
+    quiet: Annotated[bool, _flag("--quiet", "-q", help="No progress display on stderr.")] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="USD; start no part of a long document that would exceed it.", min=0),
+    ] = None,
 ) -> None:
     """Write a briefing note for one document."""
     with _errors():
@@ -119,8 +145,9 @@ def brief(
         document = read_document(path, max_bytes=settings.max_document_bytes)
         if document.encoding != "utf-8":
             _note(f"note: {document.source} is not UTF-8; decoded it as {document.encoding}")
-        with _brief_progress(enabled=not quiet and sys.stderr.isatty()) as progress, _logs_to_stderr():
-            result = Summarizer(settings).summarize(document.text, progress=progress)
+        display = not quiet and sys.stderr.isatty()
+        with _brief_progress(document.source, display=display) as progress, _logs_to_stderr():
+            result = Summarizer(settings).summarize(document.text, progress=progress, max_cost=max_cost)
         text = render(result, format.value, document.text)
         if output is None:
             sys.stdout.write(text)
@@ -128,11 +155,24 @@ def brief(
             write_atomic(output, text)
 
 
+MANY_PARTS = 3
+"""A document briefed in more parts than this is told how many, before the first."""
+
+
 @contextlib.contextmanager
-def _brief_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
-    """A live line on stderr while the model works: the pass, the part, tokens written, elapsed."""
-    if not enabled:
-        yield None
+def _brief_progress(source: str, *, display: bool) -> Iterator[Callable[[Any], None]]:
+    """What the model is doing, on stderr: how many parts a long document takes, before the
+    first; and with ``display``, a live line with the pass, the part, tokens written, elapsed."""
+    import threading
+
+    told = threading.Lock()  # taken once; a hosted provider's passes report at once, from threads
+
+    def parts(p: Any, say: Callable[[str], None]) -> None:
+        if p.parts > MANY_PARTS and told.acquire(blocking=False):
+            say(f"note: {source} is long: briefing it in {p.parts} parts, one after another")
+
+    if not display:
+        yield lambda p: parts(p, _note)
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -142,6 +182,7 @@ def _brief_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
         task = bar.add_task("starting the model")
 
         def show(p: Any) -> None:
+            parts(p, lambda line: bar.console.print(line, markup=False, highlight=False, soft_wrap=True))
             part = f" (part {p.part} of {p.parts})" if p.parts > 1 else ""
             bar.update(task, description=f"{p.step}{part}: {p.completion_tokens} tokens written")
 
@@ -157,7 +198,7 @@ def _logs_to_stderr() -> Iterator[None]:
         yield
 
 
-@app.command("schema")
+@app.command("schema", cls=_Command)
 def schema_command(
     schema: SchemaOpt = None,
     config: ConfigOpt = None,
@@ -171,7 +212,7 @@ def schema_command(
         sys.stdout.write(json.dumps(output_json_schema(get_schema(settings.schema)), indent=2) + "\n")
 
 
-@app.command("eval")
+@app.command("eval", cls=_Command)
 def eval_command(
     cases: Annotated[
         list[Path] | None, typer.Argument(help="JSONL case files, or folders of them.", show_default=False)
@@ -294,7 +335,7 @@ class Reask(StrEnum):
     direct = "direct"
 
 
-@batch_app.command("run")
+@batch_app.command("run", cls=_Command)
 def batch_command(
     inputs: Annotated[
         list[str] | None,
@@ -320,9 +361,7 @@ def batch_command(
             min=0,
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Redo documents the manifest says are done.")
-    ] = False,
+    force: Annotated[bool, _flag("--force", help="Redo documents the manifest says are done.")] = False,
     via: Annotated[
         Via,
         typer.Option(
@@ -386,6 +425,7 @@ def batch_command(
                 " or give another --output folder"
             )
         with folder_lock(output, command):
+            manifest.remove_partial_outputs(output)
             book = manifest.Manifest(output)
             todo, done_before = manifest.pending(docs, book, force=force)
             if done_before:
@@ -507,7 +547,7 @@ def _print_submitted(job: Any) -> None:
 DirArg = Annotated[Path, typer.Argument(help="The output folder the provider batch was submitted for.")]
 
 
-@batch_app.command("status")
+@batch_app.command("status", cls=_Command)
 def batch_status_command(output: DirArg, config: ConfigOpt = None) -> None:
     """Show where a provider batch stands: its batches at the provider, and its documents."""
     with _errors():
@@ -543,7 +583,7 @@ def _progress_line(p: Any) -> str:
     )
 
 
-@batch_app.command("collect")
+@batch_app.command("collect", cls=_Command)
 def batch_collect_command(
     output: DirArg,
     reask: Annotated[
@@ -552,7 +592,7 @@ def batch_collect_command(
     ] = Reask.batch,
     wait: Annotated[
         bool,
-        typer.Option("--wait/--no-wait", help="Poll until every document is done, or look once."),
+        _flag("--wait/--no-wait", help="Poll until every document is done, or look once."),
     ] = True,
     poll: Annotated[
         float, typer.Option("--poll", help="Seconds between looks at the provider.", min=0)
@@ -611,14 +651,14 @@ def batch_collect_command(
         _note(f"done: every document is written; manifest: {manifest}")
 
 
-@app.command("serve")
+@app.command("serve", cls=_Command)
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes; each loads its own model.", min=1)] = 1,
     config: ConfigOpt = None,
     insecure: Annotated[
-        bool, typer.Option("--insecure", help="Serve a non-loopback host without bearer tokens.")
+        bool, _flag("--insecure", help="Serve a non-loopback host without bearer tokens.")
     ] = False,
 ) -> None:
     """Serve the HTTP API and the page at /, on uvicorn."""
@@ -657,7 +697,7 @@ def serve_command(
             )
 
 
-@cache_app.command("stats")
+@cache_app.command("stats", cls=_Command)
 def cache_stats(config: ConfigOpt = None) -> None:
     """Where the cache is, how many briefs it holds, and its size."""
     with _errors():
@@ -670,7 +710,7 @@ def cache_stats(config: ConfigOpt = None) -> None:
             typer.echo(f"  {model}: {count}")
 
 
-@cache_app.command("clear")
+@cache_app.command("clear", cls=_Command)
 def cache_clear(config: ConfigOpt = None) -> None:
     """Delete every cached brief."""
     with _errors():
@@ -753,19 +793,17 @@ def _print_comparison(a_path: Path, b_path: Path) -> None:
     Console().print(table)
 
 
-@config_app.command("show")
+@config_app.command("show", cls=_Command)
 def config_show(config: ConfigOpt = None, model: ModelOpt = None) -> None:
     """Print every effective setting and where it came from (secrets masked)."""
     with _errors():
-        from rich.console import Console
-        from rich.table import Table
-
         from summarizer.config import describe_settings
 
-        table = Table("key", "value", "from", box=None, pad_edge=False)
-        for key, value, origin in describe_settings({"model": model}, config_file=config):
-            table.add_row(key, value, origin)
-        Console(soft_wrap=True).print(table)
+        rows = [("key", "value", "from"), *describe_settings({"model": model}, config_file=config)]
+        # Plain columns, never cut to the terminal's width: a path or a URL shown can be copied.
+        key_width, value_width = (max(len(row[i]) for row in rows) for i in (0, 1))
+        for key, value, origin in rows:
+            sys.stdout.write(f"{key:<{key_width}}  {value:<{value_width}}  {origin}\n")
 
 
 class _errors:

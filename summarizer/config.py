@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -47,6 +47,11 @@ def user_cache_dir() -> Path:
     import platformdirs
 
     return platformdirs.user_cache_path("summarizer")
+
+
+def default_cache_path() -> Path:
+    """The cache of briefs when ``cache_path`` is not set: briefs.sqlite in the user cache directory."""
+    return user_cache_dir() / "briefs.sqlite"
 
 
 # A field named "schema" shadows pydantic's deprecated BaseModel.schema(); the name is what
@@ -114,7 +119,7 @@ with warnings.catch_warnings():
         cache_path: Path | None = Field(
             None, description="The SQLite cache file; default: briefs.sqlite in the user cache directory."
         )
-        service_tokens: Annotated[list[str], NoDecode] = Field(
+        service_tokens: Annotated[list[SecretStr], NoDecode] = Field(
             default_factory=list,
             description="Bearer tokens the HTTP service accepts; in the environment, comma-separated"
             " (SUMMARIZER_SERVICE_TOKENS). None: only a loopback host is served, unless --insecure.",
@@ -266,6 +271,8 @@ def describe_settings(
 
 
 def _show(name: str, value: Any) -> str:
+    if name == "cache_path" and value is None:
+        return str(default_cache_path())
     if value is None:
         return "-"
     if name == "api_base":

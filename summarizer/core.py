@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from pydantic import BaseModel, ValidationError
 
 from summarizer import embedded, passes
+from summarizer.budget import Budget
 from summarizer.cache import BriefCache, cache_key
 from summarizer.checks import Request
 from summarizer.chunking import Chunk, merge, split
-from summarizer.config import Settings, load_settings, user_cache_dir
+from summarizer.config import Settings, default_cache_path, load_settings
 from summarizer.documents import check_text
 from summarizer.errors import InputError, OutputValidationError
 from summarizer.grounding import ground
@@ -104,7 +105,7 @@ class Summarizer:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings if settings is not None else load_settings()
         self._engine: Engine | None = None
-        self.cache = BriefCache(self.settings.cache_path or user_cache_dir() / "briefs.sqlite")
+        self.cache = BriefCache(self.settings.cache_path or default_cache_path())
 
     def _cache_key(self, job: _Job) -> str:
         """Everything that changes the output, so a hit is what a model call would give."""
@@ -259,6 +260,7 @@ class Summarizer:
         schema: None = None,
         prompt: str | None = None,
         progress: ProgressCallback | None = None,
+        max_cost: float | None = None,
     ) -> Brief: ...
     @overload
     def summarize(
@@ -268,10 +270,17 @@ class Summarizer:
         schema: type[T],
         prompt: str | None = None,
         progress: ProgressCallback | None = None,
+        max_cost: float | None = None,
     ) -> T: ...
     @overload
     def summarize(
-        self, text: str, *, schema: str, prompt: str | None = None, progress: ProgressCallback | None = None
+        self,
+        text: str,
+        *,
+        schema: str,
+        prompt: str | None = None,
+        progress: ProgressCallback | None = None,
+        max_cost: float | None = None,
     ) -> BaseModel: ...
     def summarize(
         self,
@@ -280,6 +289,7 @@ class Summarizer:
         schema: type[T] | str | None = None,
         prompt: str | None = None,
         progress: ProgressCallback | None = None,
+        max_cost: float | None = None,
     ) -> Any:
         """A brief of ``text`` (or an instance of ``schema``, when given).
 
@@ -290,6 +300,7 @@ class Summarizer:
             schema: a pydantic model class, or a schema name; default from settings.
             prompt: a prompt name; default from settings.
             progress: called with a :class:`Progress` as each request starts, and at the end.
+            max_cost: USD; start no part of a long document that would exceed it (BudgetError).
         """
         job = self._prepare(text, schema, prompt, progress)
         if (hit := self._cached(job)) is not None:
@@ -297,8 +308,12 @@ class Summarizer:
         engine = self._get_engine()
         chunks = self._plan(job, engine)
         parts: list[_Part] = []
+        budget = Budget(max_cost)
         for n, chunk in enumerate(chunks, 1):
-            parts += self._brief_part(job, engine, chunk, (n, len(chunks), parts))
+            budget.check_part(n, len(chunks))
+            done = self._brief_part(job, engine, chunk, (n, len(chunks), parts))
+            budget.add(_spent(done))
+            parts += done
         return self._finish(job, parts)
 
     def _brief_part(
@@ -340,6 +355,7 @@ class Summarizer:
         schema: None = None,
         prompt: str | None = None,
         progress: ProgressCallback | None = None,
+        max_cost: float | None = None,
     ) -> Brief: ...
     @overload
     async def asummarize(
@@ -349,10 +365,17 @@ class Summarizer:
         schema: type[T],
         prompt: str | None = None,
         progress: ProgressCallback | None = None,
+        max_cost: float | None = None,
     ) -> T: ...
     @overload
     async def asummarize(
-        self, text: str, *, schema: str, prompt: str | None = None, progress: ProgressCallback | None = None
+        self,
+        text: str,
+        *,
+        schema: str,
+        prompt: str | None = None,
+        progress: ProgressCallback | None = None,
+        max_cost: float | None = None,
     ) -> BaseModel: ...
     async def asummarize(
         self,
@@ -361,6 +384,7 @@ class Summarizer:
         schema: type[T] | str | None = None,
         prompt: str | None = None,
         progress: ProgressCallback | None = None,
+        max_cost: float | None = None,
     ) -> Any:
         """Async twin of :meth:`summarize`; a hosted provider gets a brief's passes at once."""
         job = self._prepare(text, schema, prompt, progress)
@@ -369,8 +393,12 @@ class Summarizer:
         engine = await asyncio.to_thread(self._get_engine)
         chunks = await asyncio.to_thread(self._plan, job, engine)
         parts: list[_Part] = []
+        budget = Budget(max_cost)
         for n, chunk in enumerate(chunks, 1):
-            parts += await self._abrief_part(job, engine, chunk, (n, len(chunks), parts))
+            budget.check_part(n, len(chunks))
+            done = await self._abrief_part(job, engine, chunk, (n, len(chunks), parts))
+            budget.add(_spent(done))
+            parts += done
         return self._finish(job, parts)
 
     async def _abrief_part(
@@ -556,6 +584,11 @@ def _assembled(chunk: Chunk, doc: Numbered, requests: list[tuple[passes.Pass, Re
     answers = {p.name: c.output for p, _, c in requests}
     repairs = [f"{p.name}: {r}" for p, request, _ in requests for r in request.repairs]
     return _Part(chunk, passes.assemble(answers, doc), [c for _, _, c in requests], repairs)
+
+
+def _spent(parts: list[_Part]) -> float:
+    """What the parts' model calls cost; an unknown cost counts as 0, as in a batch."""
+    return sum(c.cost_usd or 0.0 for p in parts for c in p.completions)
 
 
 def _noted(

@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from summarizer.errors import (
     ProviderError,
     SummarizerError,
 )
+from summarizer.keys import check_key
 from summarizer.transient import RateLimiter, with_async_retries, with_retries
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class Target:
     provider: str
     model_name: str
     api_base: str | None
-    api_key: str | None
+    api_key: str | None = field(repr=False)  # never in a repr, a log or a traceback's locals
     mode: str  # json_schema | tools | json | md_json
     context_tokens: int | None  # known context window, for the length check
 
@@ -106,6 +107,7 @@ def resolve_target(settings: Settings) -> Target:
             mode="json_schema" if settings.mode == "auto" else settings.mode,
             context_tokens=settings.context_size,
         )
+    check_key(settings)  # a missing key is told at once, not after litellm's seconds of import
     litellm = _litellm()
     try:
         model_name, provider, _, _ = litellm.get_llm_provider(settings.model, api_base=settings.api_base)

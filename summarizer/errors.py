@@ -42,3 +42,13 @@ class OutputValidationError(SummarizerError):
         super().__init__(message)
         self.attempts = attempts
         self.cut_off = cut_off
+
+
+class BudgetError(SummarizerError):
+    """Going on would spend more than the budget (``max_cost``) allows; ``spent`` is what was spent."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, *, spent: float):
+        super().__init__(message)
+        self.spent = spent

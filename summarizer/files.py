@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -36,3 +38,17 @@ def _create(directory: Path, name: str) -> tuple[int, Path]:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
+
+
+def remove_temporaries(directory: Path, suffixes: Iterable[str]) -> int:
+    """Delete the temporary files that write_atomic left under ``directory`` for files ending in
+    one of ``suffixes``, when its process was killed; returns how many. Only for a folder no one
+    else writes to (a batch holds its lock)."""
+    ends = "|".join(re.escape(s) for s in suffixes)
+    name = re.compile(rf"\..+(?:{ends})\.[0-9a-f]{{8}}\.tmp")  # _create's name for the file
+    removed = 0
+    for path in directory.rglob(".*.tmp"):
+        if name.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

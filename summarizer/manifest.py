@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from summarizer.batch import BatchResult, Doc
 from summarizer.documents import text_sha256
-from summarizer.files import write_atomic
+from summarizer.files import remove_temporaries, write_atomic
 from summarizer.render import SUFFIXES, render
 
 DONE = ("ok", "cached")
@@ -106,6 +106,12 @@ def _intact(row: dict[str, Any], outdir: Path, doc: Doc) -> bool:
     except Exception:  # unreadable now: let the run report it
         return False
     return text_sha256(text) == row.get("source_sha256")
+
+
+def remove_partial_outputs(outdir: Path) -> int:
+    """Delete the temporary files of outputs a killed batch was writing (the outputs themselves
+    appear whole or not at all); call it holding the folder's lock. Returns how many."""
+    return remove_temporaries(outdir, SUFFIXES.values())
 
 
 def write_outputs(result: BatchResult, outdir: Path, formats: list[str]) -> list[str]:

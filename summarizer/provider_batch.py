@@ -39,7 +39,14 @@ from summarizer.batch_state import STATE_NAME, BatchState, StoredDocument
 from summarizer.checks import Request
 from summarizer.chunking import Chunk
 from summarizer.documents import text_sha256
-from summarizer.errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
+from summarizer.errors import (
+    BudgetError,
+    ConfigError,
+    InputError,
+    OutputValidationError,
+    ProviderError,
+    SummarizerError,
+)
 from summarizer.folder_lock import folder_lock
 from summarizer.manifest import Manifest, pending, write_outputs
 from summarizer.numbered import Numbered
@@ -174,8 +181,8 @@ def submit(
 
     Raises:
         ConfigError: the provider cannot batch (the message names ``--via direct``).
-        InputError: ``outdir`` holds a batch not yet collected; the estimate is over ``max_cost``
-            (nothing is submitted).
+        InputError: ``outdir`` holds a batch not yet collected.
+        BudgetError: the estimate is over ``max_cost``, or unknown: nothing is submitted.
         ProviderError: the submission failed.
     """
     settings = summarizer.settings
@@ -264,15 +271,17 @@ def _submit(
         if submitted and max_cost is not None:
             if estimate.batch_usd is None:
                 store.rollback()
-                raise InputError(
+                raise BudgetError(
                     f"{engine.target.model_name} has no price in litellm's price map, so --max-cost cannot"
-                    " be checked: nothing submitted (leave out --max-cost to submit anyway)"
+                    " be checked: nothing submitted (leave out --max-cost to submit anyway)",
+                    spent=0.0,
                 )
             if estimate.batch_usd > max_cost:
                 store.rollback()
-                raise InputError(
+                raise BudgetError(
                     f"the estimated cost of {estimate.requests:,} requests, ${estimate.batch_usd:.4f}"
-                    f" at batch prices, is over --max-cost ${max_cost:g}: nothing submitted"
+                    f" at batch prices, is over --max-cost ${max_cost:g}: nothing submitted",
+                    spent=0.0,
                 )
         store.commit()
     except BaseException:

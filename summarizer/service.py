@@ -220,7 +220,7 @@ class Guard:
 
     def __init__(self, app: FastAPI, settings: Settings):
         self.app = app
-        self.tokens = [t.encode() for t in settings.service_tokens]
+        self.tokens = [t.get_secret_value().encode() for t in settings.service_tokens]
         self.max_body = settings.service_max_body_bytes
 
     def _authorized(self, scope: Scope) -> bool:

@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -15,7 +17,8 @@ from typer.testing import CliRunner
 
 import summarizer
 from summarizer.cli import app
-from tests.conftest import SEED
+from summarizer.config import default_cache_path
+from tests.conftest import ROOT, SEED
 from tests.stub_server import StubServer
 
 runner = CliRunner()
@@ -60,6 +63,49 @@ def test_config_show_lists_sources() -> None:
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert lines["model"].split()[1:] == ["openai/x", "command", "line"]
     assert lines["temperature"].split()[1:] == ["0.5", "summarizer.toml"]
+    # The cache's default path, not "-": briefs.sqlite in the user cache directory.
+    assert lines["cache_path"].split()[1:] == [str(default_cache_path()), "default"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["brief"], ["batch"], ["eval"], ["schema"], ["serve"], ["config", "show"], ["cache", "clear"]],
+)
+def test_help_shows_no_value_type_after_a_plain_flag(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    flags = [line for line in result.stdout.splitlines() if "--help" in line or "--no-cache" in line]
+    assert flags and not [line for line in flags if "<" in line]
+    assert "<bool>" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("", "error: no API key for openai: set OPENAI_API_KEY (or name another variable in api_key_env)"),
+        (
+            'api_key_env = "NO_SUCH_KEY"\n',
+            "error: NO_SUCH_KEY is not set: it should hold the API key for openai (api_key_env)",
+        ),
+    ],
+)
+def test_a_missing_key_is_told_before_litellm_is_loaded(config: str, message: str) -> None:
+    # Importing litellm takes seconds: the key is checked first (no timing asserted, the imports are).
+    Path("keys.toml").write_text(config, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    command = ["brief", str(SEED), "--model", "openai/gpt-4o-mini", "--config", "keys.toml"]
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "summarizer", *command],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 3
+    lines = result.stderr.splitlines()
+    assert lines[-1] == message
+    imported = [line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")]
+    assert "summarizer.engine" in imported and "litellm" not in imported
 
 
 def test_brief_json_through_a_stub_provider(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,6 +248,45 @@ def test_long_document_is_briefed_in_parts_and_merged(
         assert text[c["span"]["start"] : c["span"]["end"]] == c["evidence"]
 
 
+def test_brief_max_cost_starts_no_part_that_would_exceed_it(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    doc = tmp_path / "long.txt"
+    doc.write_text("\n\n".join([SEED.read_text(encoding="utf-8")] * 8), encoding="utf-8")
+    # gpt-4o-mini's price table: the stub's 100 + 50 tokens for each of 4 passes cost $0.00018 a part.
+    config = _config(stub, "chunk_tokens = 1200\n")
+    args = ["brief", str(doc), "--model", "openai/gpt-4o-mini", "--config", str(config), "-o", "note.md"]
+    result = runner.invoke(app, [*args, "--max-cost", "0.0004"])
+    assert result.exit_code == 7, result.stderr
+    note, error = result.stderr.strip().splitlines()
+    parts = int(note.split(" parts")[0].rsplit(" ", 1)[1])
+    assert parts > 3 and note == f"note: {doc} is long: briefing it in {parts} parts, one after another"
+    assert error == (
+        f"error: stopped before part 3 of {parts}: the budget of $0.0004 would be exceeded"
+        " (spent $0.000360 on 2 parts; --max-cost sets it)"
+    )
+    assert len(stub.requests) == 8 and not Path("note.md").exists()  # two parts, four passes each
+    stub.requests.clear()
+    enough = runner.invoke(app, [*args, "--max-cost", "1"])
+    assert enough.exit_code == 0, enough.stderr
+    assert enough.stderr.strip() == note and len(stub.requests) == 4 * parts
+    assert json.loads(runner.invoke(app, [*args[:-2], "--format", "json"]).stdout)["meta"]["chunks"] == parts
+
+
+def test_a_document_in_a_few_parts_is_briefed_without_a_note(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("STUB_KEY", "k" * 20)
+    doc = tmp_path / "two.txt"
+    doc.write_text("\n\n".join([SEED.read_text(encoding="utf-8")] * 2), encoding="utf-8")
+    config = _config(stub, "chunk_tokens = 1200\n")
+    args = ["brief", str(doc), "--model", "openai/gpt-4o-mini", "--config", str(config), "--format", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert 1 < json.loads(result.stdout)["meta"]["chunks"] <= 3 and result.stderr == ""
+
+
 def test_brief_html_highlights_evidence(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STUB_KEY", "k" * 20)
     result = runner.invoke(
@@ -228,8 +313,8 @@ def test_legacy_encoding_is_detected_and_named(
 
 def test_a_corrupt_cache_never_fails_a_brief(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STUB_KEY", "k" * 20)
-    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
-    cache.parent.mkdir(parents=True)
+    cache = default_cache_path()  # each test's own (conftest)
+    cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(b"garbage, not a database\n" * 50)
     args = ["brief", str(SEED), "--format", "json", *_stub_args(stub)]
     first = runner.invoke(app, args)

@@ -1,4 +1,8 @@
-"""The real embedded model, end to end, with no cassette (slow: a few minutes on 2 cores)."""
+"""The real embedded model, end to end, with no cassette (slow: a few minutes on 2 cores).
+
+Each test has its own cache of briefs (a brief made before would not exercise the model) and
+settings; the weights come from the user cache directory (see ``embedded_weights``).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,12 @@ from summarizer.schemas import TONE_MAP
 
 SEED_PEOPLE = {"John Bass", "Amna Baloch", "Mohammad Ishaq Dar"}
 
-
-@pytest.fixture(scope="module")
-def summarizer() -> Summarizer:
-    return Summarizer(Settings())
+pytestmark = pytest.mark.usefixtures("embedded_weights")
 
 
-def test_seed_brief_on_the_embedded_model(summarizer: Summarizer, seed_text: str) -> None:
-    brief = summarizer.summarize(seed_text)
+def test_seed_brief_on_the_embedded_model(seed_text: str) -> None:
+    brief = Summarizer(Settings()).summarize(seed_text)  # the model is loaded once per process
+    assert not brief.meta.cached
     names = {p.name for p in brief.participants}
     assert len(names & SEED_PEOPLE) >= 2, names
     assert len(brief.commitments) >= 2, brief.commitments

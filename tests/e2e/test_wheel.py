@@ -55,8 +55,9 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
-    env["STUB_KEY"] = "k" * 20
+    # The test's own environment: no SUMMARIZER_* variables, and its own cache and config
+    # directories (XDG_CACHE_HOME, XDG_CONFIG_HOME), which the installed command must use.
+    env = {**os.environ, "STUB_KEY": "k" * 20}
 
     located = subprocess.run(
         [python, "-c", "import importlib.resources as r; print(r.files('summarizer') / 'prompts' / 'brief')"],
@@ -89,6 +90,8 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
             timeout=120,
         )
     assert result.returncode == 0, result.stderr
+    # The brief was cached in the test's cache directory, not the user's.
+    assert (Path(env["XDG_CACHE_HOME"]) / "summarizer" / "briefs.sqlite").is_file()
     brief = json.loads(result.stdout)
     assert brief["meta"]["prompt"] == "brief" and brief["meta"]["schema_version"] == "brief/3"
     # The installed package carries its prompts: the field guide of each pass.

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
+import random
+import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +21,7 @@ from typer.testing import CliRunner
 
 from summarizer import Settings, Summarizer
 from summarizer.cli import app
+from summarizer.config import default_cache_path
 from tests.conftest import ROOT, SEED
 from tests.stub_server import StubServer
 
@@ -287,8 +293,8 @@ def test_a_second_batch_on_one_folder_is_refused_naming_the_first(stub: StubServ
 
 
 def test_a_corrupt_cache_fails_no_document(stub: StubServer, tmp_path: Path) -> None:
-    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
-    cache.parent.mkdir(parents=True)
+    cache = default_cache_path()  # each test's own (conftest)
+    cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(b"garbage, not a database\n" * 50)
     docs = _docs(tmp_path / "docs", 8)
     args = ["batch", str(docs), "-o", "out", "--config", str(_config(stub)), "--concurrency", "4"]
@@ -299,3 +305,119 @@ def test_a_corrupt_cache_fails_no_document(stub: StubServer, tmp_path: Path) -> 
     assert sum(str(aside) in line for line in result.stderr.splitlines()) == 1
     again = runner.invoke(app, [*args[:3], "again", *args[4:]])  # the new cache serves them all
     assert again.exit_code == 0 and {r["status"] for r in _manifest(Path("again"))} == {"cached"}
+
+
+def test_a_killed_batchs_half_written_outputs_are_removed(stub: StubServer, tmp_path: Path) -> None:
+    docs = _docs(tmp_path / "docs", 2)
+    out = Path("out")
+    (out / "sub").mkdir(parents=True)
+    # What write_atomic leaves when its process is killed between creating and renaming a file.
+    left = [out / ".doc-00.json.0badc0de.tmp", out / "sub" / ".x.md.12345678.tmp"]
+    for path in left:
+        path.write_text('{"half": ', encoding="utf-8")
+    mine = [out / ".notes.tmp", out / ".doc-00.txt.0badc0de.tmp"]  # not an output's: kept
+    for path in mine:
+        path.write_text("mine", encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(docs), "-o", "out", "--config", str(_config(stub))])
+    assert result.exit_code == 0, result.stderr
+    assert [p for p in left if p.exists()] == [] and all(p.exists() for p in mine)
+
+
+KILLS = 6
+"""Processes killed in the fault-injection test, each at a random point of its batch."""
+
+
+def test_kills_at_random_points_lose_nothing_and_brief_each_document_once(
+    stub: StubServer, tmp_path: Path
+) -> None:
+    """kill -9 a batch KILLS times, each a random number of provider requests (then a random
+    fraction of a second) after it started, then let a run finish. Seeded, so a failure repeats."""
+    rng = random.Random(15)
+    ids = [f"doc-{i:02d}" for i in range(24)]
+    docs = _docs(tmp_path / "docs", len(ids))
+    stub.behaviour.delay = 0.05
+    out, cache = Path("out"), default_cache_path()
+    command = [
+        sys.executable,
+        "-m",
+        "summarizer",
+        "batch",
+        str(docs),
+        "-o",
+        "out",
+        "--config",
+        str(_config(stub)),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    marks = [0]  # where each run's requests start in stub.requests
+    manifests: list[str] = []  # the manifest as each killed run left it
+    cached: list[set[str]] = []  # the source sha256 of the briefs in the cache after each killed run
+    for _ in range(KILLS):
+        target = len(stub.requests) + rng.randint(1, 24)
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while len(stub.requests) < target and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.15))
+        process.kill()
+        process.wait()
+        if process.returncode != -signal.SIGKILL:
+            break  # it finished first: nothing more to kill
+        marks.append(len(stub.requests))
+        manifest = out / "manifest.jsonl"
+        manifests.append(manifest.read_text(encoding="utf-8") if manifest.exists() else "")
+        cached.append(_cached_sources(cache))
+    final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    assert len(manifests) >= 3, "most runs should have been killed"
+    marks.append(len(stub.requests))
+
+    # Nothing lost or repeated in the manifest: append-only, every line whole, one per document.
+    text = (out / "manifest.jsonl").read_text(encoding="utf-8")
+    assert all(text.startswith(before) for before in manifests)
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert sorted(r["id"] for r in rows) == ids
+    assert {r["status"] for r in rows} <= {"ok", "cached"}
+    # No partial output: every output whole, no temporary file left.
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        ["manifest.jsonl", *(f"{i}.json" for i in ids)]
+    )
+    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+    for r in rows:
+        assert json.loads((out / f"{r['id']}.json").read_text(encoding="utf-8"))["meta"]["source_sha256"]
+
+    # Each document briefed to the end exactly once: in the run whose end left its brief in the
+    # cache, with its four passes, and never asked for again. A run killed before a brief was
+    # finished paid for part of it in vain; the next run asks again.
+    sha = {r["id"]: r["source_sha256"] for r in rows}
+    cached.append(set(sha.values()))  # after the final run: all of them
+    asked = [_requests_per_document(stub.requests[a:b]) for a, b in itertools.pairwise(marks)]
+    for doc in ids:
+        finished = next(n for n, briefs in enumerate(cached) if sha[doc] in briefs)
+        assert asked[finished].get(doc) == 4, (doc, finished, asked)
+        assert all(doc not in later for later in asked[finished + 1 :]), (doc, finished, asked)
+    # And its manifest line was written by that run ("ok") or a later one (from the cache).
+    written_in = [len(before.splitlines()) for before in manifests] + [len(rows)]
+    for n, row in enumerate(rows):
+        run = next(k for k, count in enumerate(written_in) if n < count)
+        finished = next(k for k, briefs in enumerate(cached) if row["source_sha256"] in briefs)
+        assert (row["status"], run) in {("ok", finished), *(("cached", k) for k in range(finished + 1, 99))}
+
+
+def _requests_per_document(requests: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for request in requests:
+        doc = re.search(r"Marker (doc-\d\d)\.", json.dumps(request["body"]["messages"]))
+        assert doc is not None
+        counts[doc.group(1)] = counts.get(doc.group(1), 0) + 1
+    return counts
+
+
+def _cached_sources(cache: Path) -> set[str]:
+    """The source sha256 of every brief in the cache file."""
+    if not cache.exists():
+        return set()
+    with contextlib.closing(sqlite3.connect(cache)) as db:
+        return {
+            json.loads(value)["meta"]["source_sha256"] for (value,) in db.execute("SELECT value FROM briefs")
+        }

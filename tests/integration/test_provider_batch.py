@@ -123,7 +123,7 @@ def test_submit_then_status_while_in_progress_then_collect(
     assert "0 of 3 documents written, 0 failed, 3 waiting" in status.stdout
 
     looked = _collect(config, "--no-wait")
-    assert looked.exit_code == 7, looked.stderr
+    assert looked.exit_code == 8, looked.stderr
     assert "3 documents still in the provider's batches" in looked.stderr
     assert not list(Path("out").glob("*.json"))
 
@@ -292,7 +292,7 @@ def test_the_estimate_is_at_batch_prices_and_max_cost_refuses_to_submit(
     docs = _docs(tmp_path / "docs", 2)
     config = _config(stub, model="openai/gpt-4o-mini")  # in litellm's price map, with batch prices
     refused = _submit(docs, config, "--max-cost", "0.001")
-    assert refused.exit_code == 2, refused.stderr
+    assert refused.exit_code == 7, refused.stderr
     assert "at batch prices, is over --max-cost $0.001: nothing submitted" in refused.stderr
     assert stub.submissions == 0 and not is_open(Path("out"))
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field
 
-from summarizer import Brief, Progress, ProviderError, Settings, Summarizer, asummarize, summarize
+from summarizer import (
+    Brief,
+    BudgetError,
+    OutputValidationError,
+    Progress,
+    ProviderError,
+    Settings,
+    Summarizer,
+    asummarize,
+    summarize,
+)
 from summarizer.numbered import Numbered
 from tests.stub_server import StubServer
 
@@ -46,12 +56,22 @@ def test_any_pydantic_model_as_schema(stub: StubServer) -> None:
 
 async def test_async_and_retry_count(stub: StubServer, seed_text: str) -> None:
     stub.behaviour.garbage = True
-    with pytest.raises(Exception) as info:
+    with pytest.raises(OutputValidationError, match="still invalid after 2 attempts") as info:
         await asummarize(seed_text, settings=_settings(stub, max_retries=1))
-    assert getattr(info.value, "attempts", None) == 2
+    assert info.value.attempts == 2 and not info.value.cut_off
     stub.behaviour.garbage = False
     brief = await asummarize(seed_text, settings=_settings(stub))
     assert brief.participants[0].name == "John Bass"
+
+
+async def test_max_cost_stops_a_long_brief_before_a_part(stub: StubServer, seed_text: str) -> None:
+    settings = Settings(
+        model="openai/gpt-4o-mini", api_base=stub.api_base, api_key_env="STUB_KEY", chunk_tokens=1200
+    )
+    text = "\n\n".join([seed_text] * 8)
+    with pytest.raises(BudgetError, match=r"stopped before part 3 of \d+: the budget of \$0.0004") as info:
+        await Summarizer(settings).asummarize(text, max_cost=0.0004)  # a part costs $0.00018 here
+    assert info.value.spent == pytest.approx(0.00036) and len(stub.requests) == 8
 
 
 @pytest.mark.parametrize(

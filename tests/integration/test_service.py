@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from typer.testing import CliRunner
 
 from summarizer import Brief
 from summarizer.cli import app
+from summarizer.config import default_cache_path
 from tests.conftest import SEED
 from tests.integration.service_fixture import TOKEN, RunningService, serve
 from tests.stub_server import StubServer
@@ -160,7 +160,11 @@ def test_api_viewers_need_no_network(service: RunningService, viewer: str) -> No
 
 
 def test_access_log_is_structured_and_holds_no_text_or_token(service: RunningService) -> None:
-    httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers())
+    response = httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=service.headers())
+    request_id = response.headers["x-request-id"]
+    deadline = time.monotonic() + 30
+    while request_id not in service.access_log() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the line is written once the response is sent, so maybe after it arrives
     lines = [json.loads(line) for line in service.access_log().splitlines() if line.startswith("{")]
     briefs = [entry for entry in lines if entry["route"] == "/v1/briefs" and entry["status"] == 200]
     assert briefs and briefs[-1]["method"] == "POST" and briefs[-1]["tokens"] == 600  # 4 passes x 150
@@ -177,8 +181,8 @@ def test_serve_refuses_an_open_host_without_a_token(tmp_path: Path) -> None:
 
 
 def test_a_corrupt_cache_never_fails_a_request(stub_module: StubServer, tmp_path: Path) -> None:
-    cache = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
-    cache.parent.mkdir(parents=True)
+    cache = default_cache_path()  # each test's own (conftest)
+    cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(b"garbage, not a database\n" * 50)
     with serve(stub_module, tmp_path, cache=True) as running:
         for _ in range(2):  # a brief, then the same brief from the new cache

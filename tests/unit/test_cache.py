@@ -3,7 +3,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
-import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -14,6 +13,7 @@ from typer.testing import CliRunner
 
 from summarizer.cache import BriefCache, cache_key
 from summarizer.cli import app
+from summarizer.config import default_cache_path
 from summarizer.core import schema_sha256
 from summarizer.schemas import Brief
 
@@ -70,7 +70,7 @@ def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
 
 
 def test_cache_commands() -> None:
-    path = Path(os.environ["SUMMARIZER_CACHE_PATH"])  # each test's own, set by conftest
+    path = default_cache_path()  # each test's own (conftest)
     BriefCache(path).put("k", "openai/gpt-4o-mini", "{}")
     runner = CliRunner()
     stats = runner.invoke(app, ["cache", "stats"])
@@ -131,7 +131,7 @@ def test_a_damaged_table_is_a_miss_and_never_an_error(
 
 
 def test_cache_commands_work_on_a_corrupt_file() -> None:
-    path = Path(os.environ["SUMMARIZER_CACHE_PATH"])
+    path = default_cache_path()
     _garbage(path)
     runner = CliRunner()
     cleared = runner.invoke(app, ["cache", "clear"])

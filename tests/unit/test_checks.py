@@ -517,11 +517,11 @@ def test_an_agenda_topic_is_re_cited_to_the_sentence_holding_it() -> None:
     answer = Agenda(
         agenda=[Topic(topic="counter-terrorism", evidence=[1]), Topic(topic="trade", evidence=[10])]
     )
-    (problem,) = problems(answer)
-    assert problem.minor
+    problem, *added = problems(answer)  # (and sentence 3's other listed topics)
+    assert problem.minor and all(p.minor for p in added)
     assert problem.message == 'agenda item "counter-terrorism" is in sentence 3: cited it'
     fixed, _ = last_attempt(answer)
-    assert [a.evidence for a in fixed.agenda] == [[3], [10]]  # sentence 10 holds "trade" too: kept
+    assert [a.evidence for a in fixed.agenda][:2] == [[3], [10]]  # sentence 10 holds "trade" too: kept
 
 
 def test_a_long_agenda_label_is_named_but_never_re_asked() -> None:

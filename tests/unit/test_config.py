@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from traceback import TracebackException
 
 import pytest
 
-from summarizer.config import describe_settings, load_settings, mask_url, user_config_path
+from summarizer import Summarizer
+from summarizer.config import (
+    default_cache_path,
+    describe_settings,
+    load_settings,
+    mask_url,
+    user_cache_dir,
+    user_config_path,
+)
 from summarizer.errors import ConfigError
 
 
@@ -82,3 +92,55 @@ def test_missing_explicit_config_file(tmp_path: Path) -> None:
 def test_mask_url_keeps_urls_without_credentials() -> None:
     assert mask_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
     assert mask_url("https://a:b@h/x") == "https://***@h/x"
+
+
+def test_each_test_has_its_own_cache_and_config_dirs(tmp_path: Path, user_models_dir: Path) -> None:
+    # conftest points XDG_CACHE_HOME and XDG_CONFIG_HOME at the test's own folder: the cache of
+    # briefs, the saved prompt states and the user config file are never the user's.
+    assert "SUMMARIZER_CACHE_PATH" not in os.environ
+    for path in (user_cache_dir(), user_config_path(), default_cache_path(), Summarizer().cache.path):
+        assert path.is_relative_to(tmp_path), path
+    assert not user_models_dir.is_relative_to(tmp_path)
+    if user_models_dir.is_dir():  # only the weights are the user's, built once
+        assert (user_cache_dir() / "models").resolve() == user_models_dir.resolve()
+
+
+@pytest.fixture(scope="module")
+def module_environ() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def test_fixtures_set_up_once_per_module_are_isolated_too(
+    module_environ: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Such as a service started in a subprocess for a whole module: set up before any test's own.
+    base = tmp_path_factory.getbasetemp()
+    for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        assert Path(module_environ[name]).is_relative_to(base), name
+    assert not [name for name in module_environ if name.startswith("SUMMARIZER_")]
+
+
+def test_secrets_stay_out_of_reprs_and_tracebacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarizer.engine import Target
+
+    monkeypatch.setenv("SUMMARIZER_SERVICE_TOKENS", "token-aaaa-0123456789, token-bbbb-0123456789")
+    settings = load_settings()
+    target = Target("openai/x", "openai", "x", None, "sk-secret-0123456789", "tools", None)
+
+    def fails(settings: object, target: object) -> None:
+        raise RuntimeError("something went wrong")
+
+    try:
+        fails(settings, target)
+    except RuntimeError as e:
+        traceback = "".join(TracebackException.from_exception(e, capture_locals=True).format())
+    assert "sk-secret" not in repr(target) and "sk-secret" not in traceback
+    for shown in (repr(settings), str(settings), settings.model_dump_json(), traceback):
+        assert "token-aaaa" not in shown and "token-bbbb" not in shown
+    # Every use still gets the values.
+    assert [t.get_secret_value() for t in settings.service_tokens] == [
+        "token-aaaa-0123456789",
+        "token-bbbb-0123456789",
+    ]
+    assert target.api_key == "sk-secret-0123456789"
+    assert dict((k, v) for k, v, _ in describe_settings())["service_tokens"] == "2 set"
