@@ -95,4 +95,4 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
     brief = json.loads(result.stdout)
     assert brief["meta"]["prompt"] == "brief" and brief["meta"]["schema_version"] == "brief/3"
     # The installed package carries its prompts: the field guide of each pass.
-    assert "- participants (list of objects" in stub.requests[0]["body"]["messages"][0]["content"]
+    assert "- people (list of objects" in stub.requests[0]["body"]["messages"][0]["content"]
