@@ -26,7 +26,7 @@ from summarizer.errors import (
     ProviderError,
     SummarizerError,
 )
-from summarizer.keys import check_key
+from summarizer.keys import check_key, named_key
 from summarizer.transient import RateLimiter, with_async_retries, with_retries
 
 if TYPE_CHECKING:
@@ -133,12 +133,7 @@ def resolve_target(settings: Settings) -> Target:
 
 def _api_key(settings: Settings, provider: str) -> str | None:
     if settings.api_key_env:
-        key = os.environ.get(settings.api_key_env)
-        if not key:
-            raise ConfigError(
-                f"{settings.api_key_env} is not set: it should hold the API key for {provider} (api_key_env)"
-            )
-        return key
+        return named_key(settings.api_key_env, provider)
     status = _litellm().validate_environment(model=settings.model)
     missing = [k for k in status.get("missing_keys", []) if "KEY" in k or "TOKEN" in k]
     if not missing:

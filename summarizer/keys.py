@@ -35,13 +35,18 @@ def check_key(settings: Settings) -> None:
     if settings.is_embedded or not slash or provider not in KEY_VARIABLES:
         return
     if settings.api_key_env:
-        if not os.environ.get(settings.api_key_env):
-            raise ConfigError(
-                f"{settings.api_key_env} is not set: it should hold the API key for {provider} (api_key_env)"
-            )
+        named_key(settings.api_key_env, provider)
         return
     variables = KEY_VARIABLES[provider]
     if not settings.api_base and not any(os.environ.get(v) for v in variables):
         raise ConfigError(
             f"no API key for {provider}: set {variables[0]} (or name another variable in api_key_env)"
         )
+
+
+def named_key(variable: str, provider: str) -> str:
+    """The key in ``variable`` (the one ``api_key_env`` names); ConfigError when it is not set."""
+    key = os.environ.get(variable)
+    if not key:
+        raise ConfigError(f"{variable} is not set: it should hold the API key for {provider} (api_key_env)")
+    return key
