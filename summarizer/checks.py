@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from summarizer.scoring import TITLE_TOKENS, content_words, name_tokens, surname
+from summarizer.text import TITLE_TOKENS, content_words, name_tokens, surname
 
 if TYPE_CHECKING:
     from summarizer.numbered import Numbered

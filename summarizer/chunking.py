@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from summarizer.checks import same_person
 from summarizer.schemas.brief import TONE_MAP, AgendaItem, Commitment, Participant, Span
-from summarizer.scoring import content_words
 from summarizer.sentences import split_sentences
+from summarizer.text import content_words
 
 OVERLAP = 0.1
 """Share of a part repeated at the start of the next one, so no sentence loses its context."""
