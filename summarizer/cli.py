@@ -94,9 +94,9 @@ def _overrides(model: str | None, prompt: str | None, schema: str | None, no_cac
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from summarizer.version import package_version
 
-        typer.echo(f"summarizer {version('summarizer')}")
+        typer.echo(f"summarizer {package_version()}")
         raise typer.Exit()
 
 

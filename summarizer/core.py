@@ -28,6 +28,7 @@ from summarizer.numbered import Numbered
 from summarizer.prompts import Prompt, field_guide, load_prompt
 from summarizer.schemas import Meta, get_schema, schema_version
 from summarizer.schemas.brief import Brief
+from summarizer.version import package_version
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
@@ -121,7 +122,7 @@ class Summarizer:
             schema_sha256="".join(schema_sha256(m) for m in [job.schema, *(p.model for p in passes.PASSES)])
             if job.in_passes
             else schema_sha256(job.schema),
-            library=_library_version(),
+            library=package_version(),  # its checks and repairs shape the briefs it caches
             params=[s.temperature, s.max_tokens, s.mode, s.max_retries, s.strict_grounding, s.chunk_tokens],
         )
 
@@ -605,14 +606,3 @@ def schema_sha256(schema: type[BaseModel]) -> str:
     """sha256 of the JSON Schema the model is given: a changed description changes the answers too."""
     text = json.dumps(schema.model_json_schema(), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@functools.cache
-def _library_version() -> str:
-    """This package's version: its checks and repairs shape the briefs it caches."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("summarizer")
-    except PackageNotFoundError:
-        return "unknown"
