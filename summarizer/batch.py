@@ -8,16 +8,19 @@ resuming are in :mod:`summarizer.manifest`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import glob
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from summarizer import ids
 from summarizer.budget import Budget
+from summarizer.concurrency import map_bounded
 from summarizer.documents import read_document, text_sha256
 from summarizer.errors import InputError, SummarizerError
 
@@ -92,37 +95,24 @@ async def run(
     early cancels the documents in flight.
     """
     budget = Budget(max_cost)
-    pending: set[asyncio.Task[BatchResult]] = set()
-    queue = iter(docs)
-    exhausted = False
-    try:
-        while True:
-            while not exhausted and len(pending) < concurrency and not (stop and stop.is_set()):
-                doc = next(queue, None)
-                if doc is None:
-                    exhausted = True
-                elif not budget.allows(len(pending)):
-                    yield BatchResult(
-                        doc.id,
-                        doc.source,
-                        "skipped",
-                        error_type="BudgetExceeded",
-                        error=f"not started: the budget of ${max_cost} would be exceeded",
-                    )
-                else:
-                    pending.add(asyncio.create_task(_one(summarizer, doc)))
-            if not pending:
-                return
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                result = task.result()
-                if result.status == "ok":
-                    budget.add(getattr(getattr(result.brief, "meta", None), "cost_usd", None))
-                yield result
-    finally:
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+
+    def over_budget(doc: Doc, running: int) -> BatchResult | None:
+        if budget.allows(running):
+            return None
+        return BatchResult(
+            doc.id,
+            doc.source,
+            "skipped",
+            error_type="BudgetExceeded",
+            error=f"not started: the budget of ${max_cost} would be exceeded",
+        )
+
+    one = functools.partial(_one, summarizer)
+    async with aclosing(map_bounded(one, docs, limit=concurrency, skip=over_budget, stop=stop)) as results:
+        async for result in results:
+            if result.status == "ok":
+                budget.add(getattr(getattr(result.brief, "meta", None), "cost_usd", None))
+            yield result
 
 
 async def _one(summarizer: Summarizer, doc: Doc) -> BatchResult:

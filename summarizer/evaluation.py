@@ -14,10 +14,12 @@ import json
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.concurrency import map_bounded
 from summarizer.config import Settings
 from summarizer.core import Summarizer
 from summarizer.errors import InputError, SummarizerError
@@ -96,24 +98,29 @@ async def run_cases(
     concurrency: int = 1,
     on_done: Callable[[Outcome], Awaitable[None] | None] | None = None,
 ) -> list[Outcome]:
-    """Summarize every case with at most ``concurrency`` in flight; failures become outcomes."""
-    gate = asyncio.Semaphore(max(1, concurrency))
+    """Summarize every case with at most ``concurrency`` in flight; failures become outcomes.
 
-    async def one(case: Case) -> Outcome:
-        async with gate:
-            started = time.monotonic()
-            try:
-                brief = await summarizer.asummarize(case["text"])
-                outcome = Outcome(case, brief.model_dump(mode="json"), None, time.monotonic() - started)
-            except SummarizerError as e:
-                outcome = Outcome(case, None, f"{type(e).__name__}: {e}", time.monotonic() - started)
-        if on_done is not None:
-            result = on_done(outcome)
-            if asyncio.iscoroutine(result):
-                await result
-        return outcome
+    ``on_done`` sees each outcome as it finishes; the list returned is in the order of ``cases``.
+    """
 
-    return list(await asyncio.gather(*(one(c) for c in cases)))
+    async def one(numbered: tuple[int, Case]) -> tuple[int, Outcome]:
+        n, case = numbered
+        started = time.monotonic()
+        try:
+            brief = await summarizer.asummarize(case["text"])
+            return n, Outcome(case, brief.model_dump(mode="json"), None, time.monotonic() - started)
+        except SummarizerError as e:
+            return n, Outcome(case, None, f"{type(e).__name__}: {e}", time.monotonic() - started)
+
+    outcomes: list[Outcome | None] = [None] * len(cases)
+    async with aclosing(map_bounded(one, enumerate(cases), limit=max(1, concurrency))) as finished:
+        async for n, outcome in finished:
+            outcomes[n] = outcome
+            if on_done is not None:
+                result = on_done(outcome)
+                if asyncio.iscoroutine(result):
+                    await result
+    return [o for o in outcomes if o is not None]
 
 
 def score(outcomes: list[Outcome]) -> tuple[list[CaseScore], dict[str, Any]]:

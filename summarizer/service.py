@@ -20,7 +20,7 @@ import statistics
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -31,6 +31,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.exceptions import HTTPException
 
+from summarizer.concurrency import map_bounded
 from summarizer.config import Settings, load_settings
 from summarizer.core import Summarizer
 from summarizer.documents import check_text, valid_unicode
@@ -38,6 +39,7 @@ from summarizer.errors import ConfigError, InputError, OutputValidationError, Pr
 from summarizer.prompts import available_prompts
 from summarizer.render import render
 from summarizer.schemas import SCHEMAS, Brief, output_json_schema
+from summarizer.version import package_version
 
 CONFIG_ENV = "SUMMARIZER_SERVE_CONFIG"
 """The config file ``summarizer serve --config`` passes to its worker processes."""
@@ -397,7 +399,7 @@ def create_app(settings: Settings | None = None) -> Guard:
     app = FastAPIOffline(  # /docs and /redoc with their assets served here, not from a CDN
         title="summarizer",
         summary="Typed briefing notes, with quoted evidence, from reports of meetings and talks.",
-        version=_version(),
+        version=package_version(),
         lifespan=lifespan,
     )
     problem_content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -498,25 +500,27 @@ def create_app(settings: Settings | None = None) -> Guard:
         """Each document in turn, within one deadline for the request: a document not finished
         by then fails with a 504 problem, and the others keep their results."""
         deadline = time.monotonic() + settings.service_request_timeout
-        results = []
-        tokens = 0
-        for n, doc in enumerate(body.documents, 1):
+
+        async def brief_one(numbered: tuple[int, BatchDocument]) -> tuple[BatchItem, int]:
+            n, doc = numbered
             name = valid_unicode(doc.id or str(n))
             try:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise _timed_out(settings.service_request_timeout)
                 service.check_text(doc.text)
-                one = BriefRequest.model_validate(
+                single = BriefRequest.model_validate(
                     {"text": doc.text, "schema": body.schema_name, "prompt": body.prompt, "model": body.model}
                 )
-                brief = await service.run(summarizer, one, left, request_id)
+                brief = await service.run(summarizer, single, left, request_id)
             except ServiceError as e:
-                results.append(BatchItem(id=name, status="failed", error=e.problem))
-                continue
-            tokens += _tokens(brief) or 0
-            results.append(BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")))
-        return results, tokens
+                return BatchItem(id=name, status="failed", error=e.problem), 0
+            return BatchItem(id=name, status="ok", brief=brief.model_dump(mode="json")), _tokens(brief) or 0
+
+        # limit=1: in turn, in the order given (the request holds one slot of the service)
+        async with aclosing(map_bounded(brief_one, enumerate(body.documents, 1), limit=1)) as finished:
+            done = [item async for item in finished]
+        return [item for item, _ in done], sum(tokens for _, tokens in done)
 
     batch_schema = BatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     batch_components = {**batch_schema.pop("$defs", {}), "BatchRequest": batch_schema}
@@ -640,15 +644,6 @@ def _request_id(request: Request) -> str:
 def _tokens(brief: Any) -> int | None:
     meta = getattr(brief, "meta", None)
     return None if meta is None else meta.prompt_tokens + meta.completion_tokens
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("summarizer")
-    except PackageNotFoundError:
-        return "0"
 
 
 def app_from_env() -> Guard:
