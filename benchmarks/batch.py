@@ -33,8 +33,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer import Settings, Summarizer  # noqa: E402
-from summarizer.batch import Doc  # noqa: E402
+from summarizer import Doc, Settings, Summarizer  # noqa: E402
 from summarizer.manifest import Manifest, write_outputs  # noqa: E402
 
 DOC = (

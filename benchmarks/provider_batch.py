@@ -29,8 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer import Settings, Summarizer  # noqa: E402
-from summarizer.batch import Doc  # noqa: E402
+from summarizer import Doc, Settings, Summarizer  # noqa: E402
 from summarizer.manifest import Manifest, write_outputs  # noqa: E402
 from summarizer.provider_batch import collect, submit  # noqa: E402
 from tests.batch_stub import BatchStub  # noqa: E402

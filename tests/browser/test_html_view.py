@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
+from summarizer import Brief, to_html
 from summarizer.grounding import ground
-from summarizer.render import to_html
-from summarizer.schemas import Brief
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
 

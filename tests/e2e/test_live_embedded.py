@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer import Settings, Summarizer
-from summarizer.schemas import TONE_MAP
+from summarizer import TONE_MAP, Settings, Summarizer
 
 SEED_PEOPLE = {"John Bass", "Amna Baloch", "Mohammad Ishaq Dar"}
 

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from summarizer import InputError, OutputValidationError, Settings, Summarizer
-from summarizer.schemas.brief import AgendaItem
+from summarizer import AgendaItem, InputError, OutputValidationError, Settings, Summarizer
 from tests.stub_server import STUB_PASSES, StubServer
 
 

@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from summarizer import Brief, Settings, Summarizer
+from summarizer import TONE_MAP, Brief, Settings, Summarizer
 from summarizer.cli import app
-from summarizer.schemas import TONE_MAP, output_json_schema
+from summarizer.schemas import output_json_schema
 from tests.conftest import RECORDED_MODEL, SEED
 
 SEED_PEOPLE = {"John Bass", "Amna Baloch", "Mohammad Ishaq Dar"}

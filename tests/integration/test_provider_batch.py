@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer import Settings, Summarizer
-from summarizer.batch import Doc
+from summarizer import BatchCollection, BatchJob, Doc, Settings, Summarizer
 from summarizer.cli import app
-from summarizer.provider_batch import BatchCollection, BatchJob, is_open
+from summarizer.provider_batch import is_open
 from tests.batch_stub import BatchStub
 from tests.conftest import ROOT, SEED
 from tests.integration.test_checks_reask import _people

@@ -11,11 +11,11 @@ import pytest
 from pydantic import Field
 from typer.testing import CliRunner
 
+from summarizer import Brief
 from summarizer.cache import BriefCache, cache_key
 from summarizer.cli import app
 from summarizer.config import default_cache_path
 from summarizer.core import schema_sha256
-from summarizer.schemas import Brief
 
 
 def test_key_covers_every_part() -> None:

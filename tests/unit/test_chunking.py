@@ -3,9 +3,9 @@ from __future__ import annotations
 import copy
 import itertools
 
+from summarizer import Brief
 from summarizer.chunking import Chunk, merge, split
 from summarizer.grounding import ground
-from summarizer.schemas import Brief
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
 

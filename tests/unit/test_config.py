@@ -6,16 +6,14 @@ from traceback import TracebackException
 
 import pytest
 
-from summarizer import Summarizer
+from summarizer import ConfigError, Summarizer, load_settings
 from summarizer.config import (
     default_cache_path,
     describe_settings,
-    load_settings,
     mask_url,
     user_cache_dir,
     user_config_path,
 )
-from summarizer.errors import ConfigError
 
 
 def _write(path: Path, text: str) -> Path:

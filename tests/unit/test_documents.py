@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from summarizer import InputError
 from summarizer.documents import decode, read_document
-from summarizer.errors import InputError
 
 LIMIT = 1_000_000
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import json
 
+from summarizer import Brief
 from summarizer.grounding import ground
-from summarizer.schemas import Brief
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 import json
 import re
 
+from summarizer import Brief, to_html
 from summarizer.grounding import ground
-from summarizer.render import to_html
-from summarizer.schemas import Brief
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
 

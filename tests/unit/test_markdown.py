@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import json
 
-from summarizer.render import to_markdown
-from summarizer.schemas import Brief, Meta
+from summarizer import Brief, Meta, to_markdown
 from tests.stub_server import STUB_BRIEF
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from summarizer import AgendaItem, Brief, Commitment, Participant, Tone
 from summarizer.checks import firmness_of, hedge_words, party_name
 from summarizer.numbered import Numbered
 from summarizer.passes import PASSES, assemble, response_model, undertakings
-from summarizer.schemas.brief import AgendaItem, Brief, Commitment, Participant, Tone
 from summarizer.schemas.passes import (
     Agenda,
     Commitments,

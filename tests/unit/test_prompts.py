@@ -4,12 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import passes
+from summarizer import Brief, ConfigError, passes
 from summarizer.checks import find_problems
-from summarizer.errors import ConfigError
 from summarizer.numbered import Numbered
 from summarizer.prompts import field_guide, load_prompt
-from summarizer.schemas import Brief
 from summarizer.schemas.passes import Commitments
 
 

@@ -6,9 +6,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from summarizer.errors import ConfigError
-from summarizer.schemas import TONE_MAP, Brief, get_schema, output_json_schema, schema_version
-from summarizer.schemas.brief import ToneLabel
+from summarizer import TONE_MAP, Brief, ConfigError, ToneLabel
+from summarizer.schemas import get_schema, output_json_schema, schema_version
 from summarizer.schemas.passes import (
     Agenda,
     Commitments,
