@@ -38,6 +38,7 @@ from summarizer.batch import BatchResult, Doc
 from summarizer.batch_state import STATE_NAME, BatchState, StoredDocument
 from summarizer.checks import Request
 from summarizer.chunking import Chunk
+from summarizer.concurrency import map_bounded
 from summarizer.documents import text_sha256
 from summarizer.errors import (
     BudgetError,
@@ -735,18 +736,17 @@ def _ask_directly(engine: Engine, verdicts: list[_Verdict], concurrency: int) ->
         return
     prices = engine.batch_prices()
 
-    async def one(verdict: _Verdict, gate: asyncio.Semaphore) -> None:
+    async def one(verdict: _Verdict) -> None:
         reask = verdict.reask
         assert reask is not None
         verdict.send = verdict.reask = None
-        async with gate:
-            try:
-                direct = await engine.acomplete(
-                    reask.messages, verdict.model, verdict.request, retries=reask.retries
-                )
-            except SummarizerError as e:
-                verdict.error = e
-                return
+        try:
+            direct = await engine.acomplete(
+                reask.messages, verdict.model, verdict.request, retries=reask.retries
+            )
+        except SummarizerError as e:
+            verdict.error = e
+            return
         batch = _completion(direct.output, reask.answers, prices)
         costs = [batch.cost_usd, direct.cost_usd]
         verdict.completion = dataclasses.replace(
@@ -759,8 +759,9 @@ def _ask_directly(engine: Engine, verdicts: list[_Verdict], concurrency: int) ->
         )
 
     async def all_of() -> None:
-        gate = asyncio.Semaphore(concurrency)
-        await asyncio.gather(*(one(v, gate) for v in todo))
+        async with contextlib.aclosing(map_bounded(one, todo, limit=concurrency)) as done:
+            async for _ in done:
+                pass
 
     asyncio.run(all_of())
 
