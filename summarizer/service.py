@@ -1,9 +1,10 @@
 """The HTTP service: FastAPI over the same Summarizer, cache and config as the CLI.
 
 Secure by default: every route of the API needs a bearer token (a FastAPI security dependency,
-so that the OpenAPI document declares it and ``/docs`` can send one); bodies, documents, concurrency and time are bounded; every error is a JSON
-problem detail (RFC 9457) with no stack trace and no secret (a failure that is not the client's
-is told with a request id, its details logged); access logs are one JSON line per request with no
+so that the OpenAPI document declares it and ``/docs`` can send one); bodies, documents,
+concurrency and time are bounded; every error is a JSON problem detail (RFC 9457) with no stack
+trace and no secret (a failure that is not the client's is told with a request id, its details
+logged); access logs are one JSON line per request with no
 document text. A client that hangs up cancels its request's work and frees its slot.
 """
 
@@ -26,8 +27,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from starlette.exceptions import HTTPException
@@ -214,6 +215,15 @@ class Limiter:
             self.latencies.append(time.monotonic() - started)
 
 
+BEARER = HTTPBearer(
+    auto_error=False,  # the 401 is ours: a problem detail
+    scheme_name="bearer",
+    description="One of the service's `service_tokens`.",
+)
+"""The security scheme the OpenAPI document declares (module-level: FastAPI resolves the
+dependency's annotation in this module's namespace)."""
+
+
 def bearer_auth(tokens: list[SecretStr]) -> Callable[..., Awaitable[None]]:
     """A dependency that refuses (401) a request without one of ``tokens`` as its bearer token.
 
@@ -221,13 +231,10 @@ def bearer_auth(tokens: list[SecretStr]) -> Callable[..., Awaitable[None]]:
     route that uses it. Tokens are compared in constant time, and never logged or echoed.
     """
     expected = [t.get_secret_value().encode() for t in tokens]
-    scheme = HTTPBearer(
-        auto_error=False,  # our own 401, a problem detail
-        scheme_name="bearer",
-        description="One of the service's `service_tokens`.",
-    )
 
-    async def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(scheme)]) -> None:
+    async def authorized(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    ) -> None:
         # The header as it came (Starlette decodes headers as Latin-1), compared as bytes.
         given = credentials.credentials.encode("latin-1") if credentials is not None else b""
         if not any(hmac.compare_digest(given, token) for token in expected):
@@ -412,7 +419,9 @@ def create_app(settings: Settings | None = None) -> Perimeter:
         version=_version(),
         lifespan=lifespan,
     )
-    problem_content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+    problem_content = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    }
     problem_responses: dict[int | str, dict[str, Any]] = {
         code: {"model": ProblemDetails, "description": text, "content": problem_content}
         for code, text in [
@@ -462,7 +471,9 @@ def create_app(settings: Settings | None = None) -> Perimeter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="Readiness", responses={503: {"model": ProblemDetails, "content": problem_content}})
+    @app.get(
+        "/readyz", summary="Readiness", responses={503: {"model": ProblemDetails, "content": problem_content}}
+    )
     async def readyz() -> Any:
         if not service.ready:
             raise ServiceError(503, "not-ready", "Not ready", service.not_ready_reason)
@@ -682,4 +693,3 @@ def app_from_env() -> Perimeter:
         access_log.propagate = False
     config = os.environ.get(CONFIG_ENV)
     return create_app(load_settings({}, config_file=Path(config) if config else None))
-

@@ -49,7 +49,8 @@ def to_html(brief: Brief, source: str) -> str:
     }
     tone_ev = ev(brief.tone.span)
     context = " · ".join(c for c in (brief.context.date, brief.context.place, brief.context.format) if c)
-    return templates().get_template("brief.html").render(
+    template = templates().get_template("brief.html")
+    return template.render(
         brief=brief,
         context=context,
         participants=participants,

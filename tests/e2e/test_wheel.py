@@ -8,6 +8,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 from tests.conftest import ROOT, SEED
@@ -22,6 +23,9 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
         capture_output=True,
     )
     (wheel,) = dist.glob("summarizer-*.whl")
+    templates = {"base.html", "brief.html", "page.html"}
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {f"summarizer/render/templates/{name}" for name in templates} <= set(names)
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
@@ -68,6 +72,15 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
         text=True,
     ).stdout.strip()
     assert located.startswith(str(site)), located
+    page = subprocess.run(  # the page at / extends base.html: both come from the installed package
+        [python, "-c", "from summarizer.render.html import service_page; print(service_page())"],
+        cwd=elsewhere,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert page.startswith("<!doctype html>") and 'id="token"' in page
 
     with StubServer() as stub:
         (elsewhere / "summarizer.toml").write_text(

@@ -96,7 +96,11 @@ def test_openapi_declares_the_bearer_scheme_and_docs_open_without_a_token(servic
         assert httpx.get(f"{service.url}{path}").status_code == 200
     spec = httpx.get(f"{service.url}/openapi.json").json()
     assert spec["components"]["securitySchemes"] == {
-        "bearer": {"type": "http", "scheme": "bearer", "description": "One of the service's `service_tokens`."}
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "One of the service's `service_tokens`.",
+        }
     }
     secured = {
         (path, method)
