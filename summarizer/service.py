@@ -37,7 +37,8 @@ from summarizer.config import Settings, load_settings
 from summarizer.core import Summarizer
 from summarizer.documents import check_text, valid_unicode
 from summarizer.errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
-from summarizer.prompts import available_prompts
+from summarizer.passes import PASSES
+from summarizer.prompts import available_prompts, load_prompt
 from summarizer.render import render
 from summarizer.render.html import service_page
 from summarizer.schemas import SCHEMAS, Brief, output_json_schema
@@ -364,6 +365,16 @@ class Service:
                 "Unknown prompt",
                 f"prompt {prompt!r} is not one of: {', '.join(prompts)}",
             )
+        if prompt is not None and (schema or self.settings.schema) == "brief":
+            # A brief is asked for in passes: a prompt without their files (such as "extract",
+            # the one-pass prompt of a custom schema) cannot brief, and that is the client's choice.
+            parts = load_prompt(prompt, self.settings.prompt_dir).sources
+            missing = [f"{p.name}.j2" for p in PASSES if p.name not in parts]
+            if missing:
+                raise ServiceError(
+                    422, "prompt-not-for-schema", "Prompt does not fit the schema",
+                    f"prompt {prompt!r} cannot brief with schema 'brief': it has no {', '.join(missing)}",
+                )  # fmt: skip
 
     def check_text(self, text: str) -> None:
         try:

@@ -128,6 +128,11 @@ def test_limits_answer_413_and_422_naming_the_limit(service: RunningService) -> 
         {},
     ):
         _problem(httpx.post(f"{service.url}/v1/briefs", json=body, headers=service.headers()), 422)
+    # The one-pass prompt of a custom schema cannot brief in passes: the client's choice, not a 500.
+    extract = httpx.post(
+        f"{service.url}/v1/briefs", json={"text": SEED_TEXT, "prompt": "extract"}, headers=service.headers()
+    )
+    assert "prompt 'extract' cannot brief" in str(_problem(extract, 422)["detail"])
     bad_json = httpx.post(
         f"{service.url}/v1/briefs",
         content=b"{not json",
