@@ -65,7 +65,7 @@ def test_the_docs_page_authorizes_and_sends_the_token(browser: Any, running: Run
     page.click("#operations-default-schema_v1_schema_get .opblock-summary")
     page.click("button.try-out__btn")
     page.click("button.execute")
-    status = page.locator(".live-responses-table .response-col_status").first
+    status = page.locator(".live-responses-table tr.response .response-col_status")
     status.wait_for(timeout=30_000)
     assert status.inner_text().strip() == "200"
     assert sent == [f"Bearer {TOKEN}"]
