@@ -63,23 +63,16 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
     # directories (XDG_CACHE_HOME, XDG_CONFIG_HOME), which the installed command must use.
     env = {**os.environ, "STUB_KEY": "k" * 20}
 
-    located = subprocess.run(
-        [python, "-c", "import importlib.resources as r; print(r.files('summarizer') / 'prompts' / 'brief')"],
-        cwd=elsewhere,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    def installed(code: str) -> str:
+        """What ``code`` prints, run by the wheel's venv from another directory."""
+        run = subprocess.run([python, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    located = installed("import importlib.resources as r; print(r.files('summarizer') / 'prompts' / 'brief')")
     assert located.startswith(str(site)), located
-    page = subprocess.run(  # the page at / extends base.html: both come from the installed package
-        [python, "-c", "from summarizer.render.html import service_page; print(service_page())"],
-        cwd=elsewhere,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    # The page at / extends base.html: both templates come from the installed package.
+    page = installed("from summarizer.render.html import service_page; print(service_page())")
     assert page.startswith("<!doctype html>") and 'id="token"' in page
 
     with StubServer() as stub:
