@@ -4,8 +4,8 @@ Secure by default: every route of the API needs a bearer token (a FastAPI securi
 so that the OpenAPI document declares it and ``/docs`` can send one); bodies, documents,
 concurrency and time are bounded; every error is a JSON problem detail (RFC 9457) with no stack
 trace and no secret (a failure that is not the client's is told with a request id, its details
-logged); access logs are one JSON line per request with no
-document text. A client that hangs up cancels its request's work and frees its slot.
+logged); access logs are one JSON line per request with no document text. A client that hangs
+up cancels its request's work and frees its slot.
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ def bearer_auth(tokens: list[SecretStr]) -> Callable[..., Awaitable[None]]:
     ) -> None:
         # The header as it came (Starlette decodes headers as Latin-1), compared as bytes.
         given = credentials.credentials.encode("latin-1") if credentials is not None else b""
-        if not any(hmac.compare_digest(given, token) for token in expected):
+        if not any([hmac.compare_digest(given, token) for token in expected]):  # all, not up to a match
             raise ServiceError(
                 401, "unauthorized", "Unauthorized", "send Authorization: Bearer <token>",
                 {"WWW-Authenticate": "Bearer"},
