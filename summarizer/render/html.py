@@ -16,7 +16,7 @@ from summarizer.schemas.brief import Brief, Span
 
 
 @cache
-def templates() -> jinja2.Environment:
+def _templates() -> jinja2.Environment:
     """The templates, every value autoescaped; an undefined name is an error, never blank."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("summarizer.render", "templates"),
@@ -49,7 +49,7 @@ def to_html(brief: Brief, source: str) -> str:
     }
     tone_ev = ev(brief.tone.span)
     context = " · ".join(c for c in (brief.context.date, brief.context.place, brief.context.format) if c)
-    template = templates().get_template("brief.html")
+    template = _templates().get_template("brief.html")
     return template.render(
         brief=brief,
         context=context,
@@ -63,7 +63,7 @@ def to_html(brief: Brief, source: str) -> str:
 
 def service_page() -> str:
     """The service's page at ``/``."""
-    return templates().get_template("page.html").render()
+    return _templates().get_template("page.html").render()
 
 
 def _segments(source: str, spans: list[Span]) -> list[tuple[str, str]]:
