@@ -1,10 +1,11 @@
 """The HTTP service: FastAPI over the same Summarizer, cache and config as the CLI.
 
-Secure by default: every route but the health checks and the static page at ``/`` needs a
-bearer token; bodies, documents, concurrency and time are bounded; every error is a JSON
-problem detail (RFC 9457) with no stack trace and no secret (a failure that is not the client's
-is told with a request id, its details logged); access logs are one JSON line per request with no
-document text. A client that hangs up cancels its request's work and frees its slot.
+Secure by default: every route of the API needs a bearer token (a FastAPI security dependency,
+so that the OpenAPI document declares it and ``/docs`` can send one); bodies, documents,
+concurrency and time are bounded; every error is a JSON problem detail (RFC 9457) with no stack
+trace and no secret (a failure that is not the client's is told with a request id, its details
+logged); access logs are one JSON line per request with no document text. A client that hangs
+up cancels its request's work and frees its slot.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from starlette.exceptions import HTTPException
 
 from summarizer.concurrency import map_bounded
@@ -36,16 +38,15 @@ from summarizer.config import Settings, load_settings
 from summarizer.core import Summarizer
 from summarizer.documents import check_text, valid_unicode
 from summarizer.errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
-from summarizer.prompts import available_prompts
+from summarizer.passes import PASSES
+from summarizer.prompts import available_prompts, load_prompt
 from summarizer.render import render
+from summarizer.render.html import service_page
 from summarizer.schemas import SCHEMAS, Brief, output_json_schema
 from summarizer.version import package_version
 
 CONFIG_ENV = "SUMMARIZER_SERVE_CONFIG"
 """The config file ``summarizer serve --config`` passes to its worker processes."""
-
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/"})
-"""Served without a token: the health checks, and the page (static, it holds no data)."""
 
 access_log = logging.getLogger("summarizer.access")
 log = logging.getLogger("summarizer.service")
@@ -96,7 +97,7 @@ class BatchRequest(BaseModel):
     model: str | None = None
 
 
-class Problem(BaseModel):
+class ProblemDetails(BaseModel):
     """An error, as RFC 9457 problem details."""
 
     type: str
@@ -109,7 +110,7 @@ class BatchItem(BaseModel):
     id: str
     status: Literal["ok", "failed"]
     brief: dict[str, Any] | None = None
-    error: Problem | None = None
+    error: ProblemDetails | None = None
 
 
 class BatchResponse(BaseModel):
@@ -124,7 +125,7 @@ class ServiceError(Exception):
     ):
         detail = valid_unicode(detail)  # it may quote a client's field name, which may not be Unicode
         super().__init__(detail)
-        self.problem = Problem(
+        self.problem = ProblemDetails(
             type=f"urn:summarizer:problem:{slug}", title=title, status=status, detail=detail
         )
         self.headers = headers or {}
@@ -217,20 +218,44 @@ class Limiter:
             self.latencies.append(time.monotonic() - started)
 
 
-class Guard:
-    """ASGI middleware: bearer token, body size, and one structured access-log line per request."""
+BEARER = HTTPBearer(
+    auto_error=False,  # the 401 is ours: a problem detail
+    scheme_name="bearer",
+    description="One of the service's `service_tokens`.",
+)
+"""The security scheme the OpenAPI document declares (module-level: FastAPI resolves the
+dependency's annotation in this module's namespace)."""
+
+
+def bearer_auth(tokens: list[SecretStr]) -> Callable[..., Awaitable[None]]:
+    """A dependency that refuses (401) a request without one of ``tokens`` as its bearer token.
+
+    Built on FastAPI's ``HTTPBearer``, so that the OpenAPI document declares the scheme on every
+    route that uses it. Tokens are compared in constant time, and never logged or echoed.
+    """
+    expected = [t.get_secret_value().encode() for t in tokens]
+
+    async def authorized(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    ) -> None:
+        # The header as it came (Starlette decodes headers as Latin-1), compared as bytes.
+        given = credentials.credentials.encode("latin-1") if credentials is not None else b""
+        if not any([hmac.compare_digest(given, token) for token in expected]):  # all, not up to a match
+            raise ServiceError(
+                401, "unauthorized", "Unauthorized", "send Authorization: Bearer <token>",
+                {"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
+
+    return authorized
+
+
+class Perimeter:
+    """ASGI middleware around the whole app: a request id, the body-size limit, and one structured
+    access-log line per request (whatever answered it, even an unexpected error)."""
 
     def __init__(self, app: FastAPI, settings: Settings):
         self.app = app
-        self.tokens = [t.get_secret_value().encode() for t in settings.service_tokens]
         self.max_body = settings.service_max_body_bytes
-
-    def _authorized(self, scope: Scope) -> bool:
-        if not self.tokens or scope["path"] in OPEN_PATHS:
-            return True
-        headers = dict(scope.get("headers") or [])
-        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
-        return scheme.lower() == b"bearer" and any(hmac.compare_digest(token, t) for t in self.tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -248,11 +273,6 @@ class Guard:
             await send(message)
 
         try:
-            if not self._authorized(scope):
-                raise ServiceError(
-                    401, "unauthorized", "Unauthorized", "send Authorization: Bearer <token>",
-                    {"WWW-Authenticate": "Bearer"},
-                )  # fmt: skip
             length = dict(scope.get("headers") or []).get(b"content-length")
             if length is not None and length.isdigit() and int(length) > self.max_body:
                 raise _too_large(self.max_body)
@@ -347,6 +367,16 @@ class Service:
                 "Unknown prompt",
                 f"prompt {prompt!r} is not one of: {', '.join(prompts)}",
             )
+        if prompt is not None and (schema or self.settings.schema) == "brief":
+            # A brief is asked for in passes: a prompt without their files (such as "extract",
+            # the one-pass prompt of a custom schema) cannot brief, and that is the client's choice.
+            parts = load_prompt(prompt, self.settings.prompt_dir).sources
+            missing = [f"{p.name}.j2" for p in PASSES if p.name not in parts]
+            if missing:
+                raise ServiceError(
+                    422, "prompt-not-for-schema", "Prompt does not fit the schema",
+                    f"prompt {prompt!r} cannot brief with schema 'brief': it has no {', '.join(missing)}",
+                )  # fmt: skip
 
     def check_text(self, text: str) -> None:
         try:
@@ -385,7 +415,7 @@ def _timed_out(limit: float) -> ServiceError:
     return ServiceError(504, "timeout", "Timed out", f"not briefed within the request's {limit:g} s")
 
 
-def create_app(settings: Settings | None = None) -> Guard:
+def create_app(settings: Settings | None = None) -> Perimeter:
     """The service's ASGI app; ``settings`` default to the usual sources."""
     settings = settings if settings is not None else load_settings()
     service = Service(settings)
@@ -402,9 +432,11 @@ def create_app(settings: Settings | None = None) -> Guard:
         version=package_version(),
         lifespan=lifespan,
     )
-    problem_content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    problem_content = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    }
     problem_responses: dict[int | str, dict[str, Any]] = {
-        code: {"model": Problem, "description": text, "content": problem_content}
+        code: {"model": ProblemDetails, "description": text, "content": problem_content}
         for code, text in [
             (401, "Missing or wrong bearer token"),
             (413, "Body too large"),
@@ -443,21 +475,28 @@ def create_app(settings: Settings | None = None) -> Guard:
         # Never sent (the client is gone): the access log shows it as nginx's 499.
         return Response(status_code=499)
 
+    # The API needs a token; the health checks, the page at / and the API's documentation (which
+    # hold no data) do not, so that a browser can open /docs and authorize there.
+    auth = [Depends(bearer_auth(settings.service_tokens))] if settings.service_tokens else []
+    api = APIRouter(dependencies=auth)
+
     @app.get("/healthz", summary="Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="Readiness", responses={503: {"model": Problem, "content": problem_content}})
+    @app.get(
+        "/readyz", summary="Readiness", responses={503: {"model": ProblemDetails, "content": problem_content}}
+    )
     async def readyz() -> Any:
         if not service.ready:
             raise ServiceError(503, "not-ready", "Not ready", service.not_ready_reason)
         return {"status": "ready", "model": settings.model}
 
-    @app.get("/v1/schema", summary="The JSON Schema of a brief", responses=problem_responses)
+    @api.get("/v1/schema", summary="The JSON Schema of a brief", responses=problem_responses)
     async def schema() -> dict[str, Any]:
         return output_json_schema(SCHEMAS["brief"])
 
-    @app.post(
+    @api.post(
         "/v1/briefs",
         summary="Brief one document",
         description="Send JSON, or the document itself as text/plain. Answers the Brief as JSON,"
@@ -525,7 +564,7 @@ def create_app(settings: Settings | None = None) -> Guard:
     batch_schema = BatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     batch_components = {**batch_schema.pop("$defs", {}), "BatchRequest": batch_schema}
 
-    @app.post(
+    @api.post(
         "/v1/briefs/batch",
         summary="Brief several documents",
         response_model=BatchResponse,
@@ -556,6 +595,8 @@ def create_app(settings: Settings | None = None) -> Guard:
         request.state.tokens = tokens
         return Response(BatchResponse(results=results).model_dump_json(), media_type="application/json")
 
+    app.include_router(api)
+
     def openapi() -> dict[str, Any]:
         """FastAPI's document, with this configuration's limits and choices in the request schemas."""
         if app.openapi_schema is None:
@@ -568,11 +609,13 @@ def create_app(settings: Settings | None = None) -> Guard:
 
     app.openapi = openapi  # type: ignore[method-assign]
 
+    page_html = service_page()
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
-        return HTMLResponse(_PAGE.read_text(encoding="utf-8"))
+        return HTMLResponse(page_html)
 
-    return Guard(app, settings)
+    return Perimeter(app, settings)
 
 
 def _with_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -637,7 +680,7 @@ def _invalid(e: ValidationError) -> ServiceError:
 
 
 def _request_id(request: Request) -> str:
-    """The id the Guard gave this request (in the access log and the X-Request-Id header)."""
+    """The id the Perimeter gave this request (in the access log and the X-Request-Id header)."""
     return str(getattr(request.state, "request_id", "-"))
 
 
@@ -646,7 +689,7 @@ def _tokens(brief: Any) -> int | None:
     return None if meta is None else meta.prompt_tokens + meta.completion_tokens
 
 
-def app_from_env() -> Guard:
+def app_from_env() -> Perimeter:
     """The app for ``uvicorn --factory`` and each worker of ``summarizer serve``."""
     if not access_log.handlers:  # one JSON line per request on stderr, in every worker
         handler = logging.StreamHandler()
@@ -656,6 +699,3 @@ def app_from_env() -> Guard:
         access_log.propagate = False
     config = os.environ.get(CONFIG_ENV)
     return create_app(load_settings({}, config_file=Path(config) if config else None))
-
-
-_PAGE = Path(__file__).with_name("page.html")

@@ -48,3 +48,23 @@ def test_highlights_render_and_a_click_scrolls_to_the_span(browser: Any, page_fi
 
     assert requests == [page_file.as_uri()]  # nothing but the file itself: no network
     page.close()
+
+
+def test_markup_in_the_document_or_the_brief_never_runs(browser: Any, tmp_path: Path) -> None:
+    attack = '<script>window.ran = 1</script><img src=x onerror="window.ran = 2">'
+    source = f"The delegates met. {attack} They parted.\n"
+    data = json.loads(json.dumps(STUB_BRIEF))
+    data.update(headline=attack, summary=attack)
+    data["agenda_items"][0]["evidence"] = attack
+    brief = ground(Brief.model_validate(data), source).output
+    path = tmp_path / "note.html"
+    path.write_text(to_html(brief, source), encoding="utf-8")
+    requests: list[str] = []
+    page = browser.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    assert page.evaluate("() => window.ran") is None
+    assert page.locator("#note h1").inner_text() == attack  # shown as text
+    assert page.locator("mark.ev").all_inner_texts() == [attack]  # and marked in the source
+    assert requests == [path.as_uri()]  # no <img> was made, so nothing was fetched
+    page.close()

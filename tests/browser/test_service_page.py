@@ -49,3 +49,24 @@ def test_a_wrong_token_is_shown_as_the_problem(browser: Any, running: RunningSer
     page.wait_for_selector("#status.error", timeout=30_000)
     assert page.inner_text("#status").startswith("401 Unauthorized")
     page.close()
+
+
+def test_the_docs_page_authorizes_and_sends_the_token(browser: Any, running: RunningService) -> None:
+    page = browser.new_page()
+    sent: list[str | None] = []
+    page.on(
+        "request", lambda r: sent.append(r.headers.get("authorization")) if "/v1/schema" in r.url else None
+    )
+    page.goto(running.url + "/docs")  # no token needed to read the documentation
+    page.click("button.authorize")
+    page.fill(".modal-ux input", TOKEN)
+    page.click(".modal-ux button.authorize")
+    page.click(".modal-ux button.btn-done")
+    page.click("#operations-default-schema_v1_schema_get .opblock-summary")
+    page.click("button.try-out__btn")
+    page.click("button.execute")
+    status = page.locator(".live-responses-table tr.response .response-col_status")
+    status.wait_for(timeout=30_000)
+    assert status.inner_text().strip() == "200"
+    assert sent == [f"Bearer {TOKEN}"]
+    page.close()

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 from tests.conftest import ROOT, SEED
@@ -22,6 +23,9 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
         capture_output=True,
     )
     (wheel,) = dist.glob("summarizer-*.whl")
+    templates = {"base.html", "brief.html", "page.html"}
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {f"summarizer/render/templates/{name}" for name in templates} <= set(names)
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
@@ -59,15 +63,17 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
     # directories (XDG_CACHE_HOME, XDG_CONFIG_HOME), which the installed command must use.
     env = {**os.environ, "STUB_KEY": "k" * 20}
 
-    located = subprocess.run(
-        [python, "-c", "import importlib.resources as r; print(r.files('summarizer') / 'prompts' / 'brief')"],
-        cwd=elsewhere,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    def installed(code: str) -> str:
+        """What ``code`` prints, run by the wheel's venv from another directory."""
+        run = subprocess.run([python, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    located = installed("import importlib.resources as r; print(r.files('summarizer') / 'prompts' / 'brief')")
     assert located.startswith(str(site)), located
+    # The page at / extends base.html: both templates come from the installed package.
+    page = installed("from summarizer.render.html import service_page; print(service_page())")
+    assert page.startswith("<!doctype html>") and 'id="token"' in page
 
     with StubServer() as stub:
         (elsewhere / "summarizer.toml").write_text(

@@ -81,11 +81,38 @@ def test_no_token_or_a_wrong_one_is_401_except_health(service: RunningService) -
         response = httpx.post(f"{service.url}/v1/briefs", json={"text": SEED_TEXT}, headers=headers)
         _problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
-    for path in ("/v1/schema", "/openapi.json", "/no-such-route"):
-        _problem(httpx.get(f"{service.url}{path}"), 401)
+    for path in ("/v1/schema", "/v1/briefs/batch"):
+        response = httpx.request("GET" if path == "/v1/schema" else "POST", f"{service.url}{path}", json={})
+        _problem(response, 401)
     assert httpx.get(f"{service.url}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{service.url}/readyz").json()["status"] == "ready"
     assert httpx.get(f"{service.url}/").text.startswith("<!doctype html>")
+    _problem(httpx.get(f"{service.url}/no-such-route"), 404)
+
+
+def test_openapi_declares_the_bearer_scheme_and_docs_open_without_a_token(service: RunningService) -> None:
+    # The documentation holds no data: a browser opens /docs without a token, and authorizes there.
+    for path in ("/docs", "/redoc"):
+        assert httpx.get(f"{service.url}{path}").status_code == 200
+    spec = httpx.get(f"{service.url}/openapi.json").json()
+    assert spec["components"]["securitySchemes"] == {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "One of the service's `service_tokens`.",
+        }
+    }
+    secured = {
+        (path, method)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security") == [{"bearer": []}]
+    }
+    assert secured == {("/v1/briefs", "post"), ("/v1/briefs/batch", "post"), ("/v1/schema", "get")}
+    problem = spec["paths"]["/v1/briefs"]["post"]["responses"]["401"]["content"]["application/problem+json"]
+    assert spec["components"]["schemas"][problem["schema"]["$ref"].rsplit("/", 1)[1]]["required"] == [
+        "type", "title", "status", "detail"
+    ]  # fmt: skip
 
 
 def test_limits_answer_413_and_422_naming_the_limit(service: RunningService) -> None:
@@ -101,6 +128,11 @@ def test_limits_answer_413_and_422_naming_the_limit(service: RunningService) -> 
         {},
     ):
         _problem(httpx.post(f"{service.url}/v1/briefs", json=body, headers=service.headers()), 422)
+    # The one-pass prompt of a custom schema cannot brief in passes: the client's choice, not a 500.
+    extract = httpx.post(
+        f"{service.url}/v1/briefs", json={"text": SEED_TEXT, "prompt": "extract"}, headers=service.headers()
+    )
+    assert "prompt 'extract' cannot brief" in str(_problem(extract, 422)["detail"])
     bad_json = httpx.post(
         f"{service.url}/v1/briefs",
         content=b"{not json",
@@ -327,3 +359,13 @@ def test_provider_errors_show_clients_no_internals(stub: StubServer, tmp_path: P
         assert (
             f"request {request_id}: ProviderError" in log and "HTTP 500" in log
         )  # the details, for operators
+
+
+def test_without_tokens_the_api_is_open_and_declares_no_scheme(
+    stub_module: StubServer, tmp_path: Path
+) -> None:
+    with serve(stub_module, tmp_path, service_tokens=[]) as running:
+        assert httpx.get(f"{running.url}/v1/schema").status_code == 200
+        spec = httpx.get(f"{running.url}/openapi.json").json()
+    assert "securitySchemes" not in spec.get("components", {})
+    assert not [op for ops in spec["paths"].values() for op in ops.values() if "security" in op]
