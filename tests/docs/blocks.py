@@ -58,11 +58,10 @@ def read(page: Path) -> tuple[list[Block], list[OptOut]]:
             m = OPT_OUT.match(before.content.strip()) if before and before.type == "html_block" else None
             lang = token.info.split()[0] if token.info.strip() else ""
             blocks.append(Block(page, token.map[0] + 1, lang, token.content, m["reason"] if m else None))
-        elif token.type == "html_block" and token.map is not None:
-            if m := OPT_OUT.match(token.content.strip()):
-                following = tokens[i + 1] if i + 1 < len(tokens) else None
-                precedes = following is not None and following.type == "fence"
-                opt_outs.append(OptOut(page, token.map[0] + 1, m["reason"], precedes))
+        elif token.type == "html_block" and token.map and (m := OPT_OUT.match(token.content.strip())):
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            precedes = following is not None and following.type == "fence"
+            opt_outs.append(OptOut(page, token.map[0] + 1, m["reason"], precedes))
     return blocks, opt_outs
 
 
