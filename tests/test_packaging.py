@@ -1,5 +1,6 @@
-"""What summarizer/ imports is declared in pyproject.toml, and the extras' packages are imported
-only by the modules that need them, so that the base install imports cleanly."""
+"""What summarizer/ imports is declared in pyproject.toml, the extras' packages are imported only
+by the modules that need them (so that the base install imports cleanly), and the tests run on
+the versions that constraints.txt pins, which CI and the README install from."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import packages_distributions
+from importlib import metadata
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from tests.conftest import ROOT
 
@@ -89,12 +91,16 @@ def _third_party() -> list[Import]:
     return [i for i in _imports() if i.top not in ours]
 
 
+def _groups() -> dict[str, list[str]]:
+    """The requirements of pyproject.toml: "base", and each extra's."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return {"base": project["dependencies"], **project["optional-dependencies"]}
+
+
 def _declared() -> dict[str, str]:
     """Each declared distribution (canonical name) and where: "base" or the name of its extra."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    groups = {"base": project["dependencies"], **project["optional-dependencies"]}
     declared: dict[str, str] = {}
-    for group, requirements in groups.items():
+    for group, requirements in _groups().items():
         for line in requirements:
             name = canonicalize_name(Requirement(line).name)
             if name != "summarizer":
@@ -104,7 +110,7 @@ def _declared() -> dict[str, str]:
 
 @cache
 def _distributions() -> dict[str, list[str]]:
-    return packages_distributions()  # reads every installed distribution's files
+    return metadata.packages_distributions()  # reads every installed distribution's files
 
 
 def _group(imported: Import, declared: dict[str, str]) -> str | None:
@@ -143,3 +149,52 @@ def test_the_service_module_is_imported_lazily() -> None:
         if not i.lazy and (i.name == SERVICE_MODULE or i.name.startswith(SERVICE_MODULE + "."))
     ]
     assert not eager, f"{SERVICE_MODULE} (which needs [service]) is imported at module level: {eager}"
+
+
+def _test_install() -> dict[str, Version]:
+    """Every distribution that `pip install -e '.[test]'` puts here, with its installed version:
+    the requirements of pyproject.toml, and theirs as installed, followed through their extras."""
+    groups = _groups()
+    todo = [(line, frozenset({""})) for line in groups["test"]]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    found: dict[str, Version] = {}
+    while todo:
+        line, extras = todo.pop()
+        req = Requirement(line)
+        if req.marker and not any(req.marker.evaluate({"extra": e}) for e in extras):
+            continue
+        name, wanted = canonicalize_name(req.name), frozenset({"", *req.extras})
+        if (name, wanted) in seen:
+            continue
+        seen.add((name, wanted))
+        if name == "summarizer":  # as pyproject.toml says, which an older editable install may not
+            todo += [(r, frozenset({""})) for group in ["base", *req.extras] for r in groups[group]]
+            continue
+        dist = metadata.distribution(name)
+        found[name] = Version(dist.version)
+        todo += [(r, wanted) for r in dist.requires or []]
+    return found
+
+
+def test_the_tests_run_on_the_pinned_versions() -> None:
+    pins: dict[str, Version] = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==", line
+            pins[canonicalize_name(req.name)] = Version(spec.version)
+    installed = _test_install()
+    assert "litellm" in installed and "xllamacpp" in installed and "fastapi" in installed
+    unpinned = sorted(set(installed) - set(pins))
+    assert not unpinned, f"not in constraints.txt (regenerate it as its header says): {unpinned}"
+    moved = {name: f"{v} installed, {pins[name]} pinned" for name, v in installed.items() if v != pins[name]}
+    assert not moved, f"reinstall with `pip install -c constraints.txt -e '.[test]'`: {moved}"
+
+
+def test_ci_runs_the_readmes_test_command_from_the_constraints() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    commands = [line for line in readme if line.startswith(("python3 -m venv", "apt-get")) and "pip " in line]
+    assert len(commands) == 2 and all("pip install -c constraints.txt " in c for c in commands), commands
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci in commands and ci.endswith("&& pytest"), ci
