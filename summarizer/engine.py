@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -57,7 +57,22 @@ def load_litellm() -> ModuleType:
             os.environ.pop(PRICE_MAP_VARIABLE, None)
     import litellm
 
+    for setup in _litellm_setups:
+        setup(litellm)
     return litellm
+
+
+_litellm_setups: list[Callable[[ModuleType], None]] = []
+
+
+def configure_litellm(setup: Callable[[ModuleType], None]) -> None:
+    """Run ``setup(litellm)`` once litellm is loaded (now, if it is). For an application that owns
+    its process, such as the CLI: the library itself changes no litellm setting."""
+    if setup in _litellm_setups:
+        return
+    _litellm_setups.append(setup)
+    if load_litellm.cache_info().currsize:
+        setup(load_litellm())
 
 
 def resolve_target(settings: Settings) -> Target:

@@ -168,12 +168,7 @@ class ModelProfile:
         Decided from the settings alone: the embedded model is not loaded, no key is needed.
         """
         if not self.batch:
-            provider = settings.model.partition("/")[0]
-            raise ConfigError(
-                f"{provider} has no batch API that summarizer can use (only OpenAI's and Anthropic's): "
-                + DIRECT
-                + (RUN_BATCH if settings.api_base else "")
-            )
+            raise _no_batch_api(settings.model.partition("/")[0], settings)
 
     def batch_api(self, settings: Settings, target: Target) -> BatchAPI:
         """This family's batch API."""
@@ -191,12 +186,16 @@ class _Hosted(ModelProfile):
             return
         profile = profile_named(provider)  # "gpt-4o-mini" is OpenAI's, though it does not say so
         if isinstance(profile, _Hosted):
-            raise ConfigError(
-                f"{provider} has no batch API that summarizer can use (only OpenAI's and Anthropic's): "
-                + DIRECT
-                + (RUN_BATCH if settings.api_base else "")
-            )
+            raise _no_batch_api(provider, settings)
         profile.refuse_batch(settings)
+
+
+def _no_batch_api(provider: str, settings: Settings) -> ConfigError:
+    return ConfigError(
+        f"{provider} has no batch API that summarizer can use (only OpenAI's and Anthropic's): "
+        + DIRECT
+        + (RUN_BATCH if settings.api_base else "")
+    )
 
 
 @dataclass(frozen=True)

@@ -68,12 +68,20 @@ def quirks(source: str, where: str) -> list[str]:
     return sorted(found, key=lambda q: int(q.split(":")[1]))
 
 
+ALLOWED = {
+    # The CLI is an application that owns its process (as it owns logging): it silences litellm's
+    # banner on stdout, through engine.configure_litellm; the library changes nothing.
+    ("summarizer/cli.py", "sets litellm.suppress_debug_info"),
+}
+
+
 def test_no_provider_checks_outside_the_profiles() -> None:
     found = [
         q
         for path in sorted(PACKAGE.rglob("*.py"))
         if path != PROFILES
         for q in quirks(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+        if (q.split(":")[0], q.split(": ", 1)[1]) not in ALLOWED
     ]
     assert found == []
 
