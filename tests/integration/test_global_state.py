@@ -108,3 +108,21 @@ def _inherited() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith(("SUMMARIZER_", "OPENAI_", "ANTHROPIC_"))}
+
+
+def test_litellm_loads_its_bundled_price_map_and_the_environment_stays_as_it_was() -> None:
+    code = textwrap.dedent(
+        """
+        import os
+        from summarizer.engine import load_litellm
+        load_litellm()
+        from litellm.litellm_core_utils.get_model_cost_map import _cost_map_source_info as info
+        assert (info.source, info.is_env_forced) == ("local", True), vars(info)
+        assert "LITELLM_LOCAL_MODEL_COST_MAP" not in os.environ
+        """
+    )
+    env = {k: v for k, v in _inherited().items() if k != "LITELLM_LOCAL_MODEL_COST_MAP"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
