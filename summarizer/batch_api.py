@@ -1,16 +1,15 @@
 """Provider batch APIs: submit a file of requests, poll it, download its answers.
 
 With :mod:`summarizer.engine`, the only module that talks to providers. One class per API, each
-with the same methods (:class:`BatchAPI`), so the route (:mod:`summarizer.provider_batch`) never
-asks which provider it has:
+with the same methods (:class:`BatchAPI`); the model's profile (:mod:`summarizer.profiles`) says
+which one, so the route (:mod:`summarizer.provider_batch`) never asks which provider it has:
 
 - OpenAI's Files and Batches, through litellm's batch functions (``create_file``,
   ``create_batch``, ``retrieve_batch``, ``file_content``, ``list_batches``): they take the
   configured key and base URL, and the batch they return names the error file, where OpenAI
   puts the requests that failed or expired.
-- Anthropic's Message Batches, through instructor's ``BatchProcessor`` (litellm can read such a
-  batch but not create one). Its client takes its key and base URL from ``ANTHROPIC_API_KEY``
-  and ``ANTHROPIC_BASE_URL`` only, so those are set for the length of each call.
+- Anthropic's Message Batches, through Anthropic's SDK (litellm can read such a batch but not
+  create one), with the configured key and base URL (else the SDK's own variables).
 
 Each request is the one the direct route sends, as litellm would put it on the wire (its
 parameter mapping for OpenAI, its Messages transformation for Anthropic), and each answer comes
@@ -22,21 +21,17 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import json
-import os
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
+from summarizer.engine import load_litellm
 from summarizer.errors import ConfigError, ProviderError
+from summarizer.profiles import DIRECT, Target, profile_for
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
-    from summarizer.engine import Target
-
-DIRECT = "use --via direct (one request at a time, at the direct price)"
 
 
 @dataclass(frozen=True)
@@ -94,37 +89,13 @@ class BatchAPI(Protocol):
 
 
 def refuse_unbatchable(settings: Settings) -> None:
-    """Raise ConfigError, naming ``--via direct``, for a model whose provider cannot batch.
-
-    Decided from the settings alone: the embedded model is not loaded, no key is needed.
-    """
-    if settings.is_embedded:
-        raise ConfigError(
-            "the embedded model cannot take a provider batch: "
-            + DIRECT
-            + "; a self-hosted model at scale: see vLLM's run_batch in the README"
-        )
-    from summarizer.engine import _litellm
-
-    try:
-        _, provider, _, _ = _litellm().get_llm_provider(settings.model, api_base=settings.api_base)
-    except Exception:  # an unknown model is reported by the engine, with its own message
-        return
-    if provider not in ("openai", "anthropic"):
-        raise ConfigError(
-            f"{provider} has no batch API that summarizer can use (only OpenAI's and Anthropic's): "
-            + DIRECT
-            + ("; a self-hosted model at scale: see vLLM's run_batch in the README" * bool(settings.api_base))
-        )
+    """Raise ConfigError, naming ``--via direct``, for a model whose provider cannot batch."""
+    profile_for(settings.model).refuse_batch(settings)
 
 
 def for_target(settings: Settings, target: Target) -> BatchAPI:
     """The batch API of the configured provider."""
-    if target.provider == "anthropic":
-        return AnthropicBatches(target, settings)
-    if target.provider == "openai":
-        return OpenAIBatches(target, settings)
-    raise ConfigError(f"{target.provider} has no batch API that summarizer can use: {DIRECT}")
+    return target.profile.batch_api(settings, target)
 
 
 # --- OpenAI, through litellm -------------------------------------------------------------------
@@ -159,7 +130,14 @@ class OpenAIBatches:
 
         model, messages = request["model"], request["messages"]
         params = {k: v for k, v in request.items() if k not in ("model", "messages")}
-        body = dict(get_optional_params(model=model, **copy.deepcopy(params), **_provider("openai")))
+        body = dict(
+            get_optional_params(
+                model=model,
+                **copy.deepcopy(params),
+                custom_llm_provider="openai",
+                drop_params=self.target.profile.drop_params,
+            )
+        )
         extra = body.pop("extra_body", None) or {}  # the SDK sends these as body fields
         if body.get("stream") is False:  # and leaves out a stream it was not asked for
             del body["stream"]
@@ -169,7 +147,7 @@ class OpenAIBatches:
     def check(self) -> None:
         if not self.target.api_base:
             return
-        litellm = _litellm()
+        litellm = load_litellm()
         try:
             with _errors("openai", "list batches"):
                 self._retrying(litellm.list_batches)(limit=1, **self._auth)
@@ -183,7 +161,7 @@ class OpenAIBatches:
             raise
 
     def submit(self, lines: bytes, count: int, token: str) -> str:
-        litellm = _litellm()
+        litellm = load_litellm()
         with _errors("openai", "submit a batch"):
             file = litellm.create_file(file=("requests.jsonl", lines), purpose="batch", **self._auth)
             batch = litellm.create_batch(
@@ -196,7 +174,7 @@ class OpenAIBatches:
         return str(batch.id)
 
     def find(self, token: str, count: int, since: float) -> str | None:
-        litellm = _litellm()
+        litellm = load_litellm()
         with _errors("openai", "list batches"):
             page = self._retrying(litellm.list_batches)(limit=100, **self._auth)
         for batch in page.data:
@@ -219,7 +197,7 @@ class OpenAIBatches:
         )
 
     def answers(self, job_id: str) -> list[Answer]:
-        litellm = _litellm()
+        litellm = load_litellm()
         batch = self._retrieve(job_id)
         answers = []
         for file_id in (batch.output_file_id, batch.error_file_id):
@@ -233,7 +211,7 @@ class OpenAIBatches:
         return answers
 
     def _retrieve(self, job_id: str) -> Any:
-        litellm = _litellm()
+        litellm = load_litellm()
         with _errors("openai", f"read batch {job_id}"):
             return self._retrying(litellm.retrieve_batch)(job_id, **self._auth)
 
@@ -248,7 +226,7 @@ def _openai_answer(row: dict[str, Any]) -> Answer:
     return Answer(custom_id, None, f"{code}: {error.get('message') or 'no answer'}")
 
 
-# --- Anthropic, through instructor's BatchProcessor --------------------------------------------
+# --- Anthropic, through its SDK -----------------------------------------------------------------
 
 
 class AnthropicBatches:
@@ -261,19 +239,22 @@ class AnthropicBatches:
     def __init__(self, target: Target, settings: Settings) -> None:
         self.target = target
         self._retrying = _retrying(settings)
-        env: dict[str, str] = {}
-        if target.api_key:
-            env["ANTHROPIC_API_KEY"] = target.api_key
-        if target.api_base:
-            env["ANTHROPIC_BASE_URL"] = target.api_base
-        self._env = env
+        self._timeout = settings.timeout
+        self._client: Any = None
 
-    def _processor(self) -> Any:
-        from instructor.batch import BatchProcessor
-        from pydantic import BaseModel
+    def _batches(self) -> Any:
+        """The SDK's Message Batches, with the configured key and base URL (``None``: the SDK
+        reads ``ANTHROPIC_API_KEY`` and ``ANTHROPIC_BASE_URL``)."""
+        if self._client is None:
+            import anthropic
 
-        # Its response model parses answers; ours are parsed by the engine, with the checks.
-        return BatchProcessor(f"anthropic/{self.target.model_name}", BaseModel)
+            self._client = anthropic.Anthropic(
+                api_key=self.target.api_key,
+                base_url=self.target.api_base,
+                timeout=self._timeout,
+                max_retries=0,  # a control call is retried by the caller, and a submission never
+            )
+        return self._client.messages.batches
 
     def line(self, custom_id: str, request: dict[str, Any]) -> dict[str, Any]:
         from litellm.llms.anthropic.chat.transformation import AnthropicConfig
@@ -283,7 +264,10 @@ class AnthropicBatches:
         model = request.pop("model")
         messages = request.pop("messages")
         optional = config.map_openai_params(
-            non_default_params=request, optional_params={}, model=model, drop_params=True
+            non_default_params=request,
+            optional_params={},
+            model=model,
+            drop_params=self.target.profile.drop_params,
         )
         params = config.transform_request(
             model=model, messages=messages, optional_params=optional, litellm_params={}, headers={}
@@ -295,50 +279,41 @@ class AnthropicBatches:
 
     def submit(self, lines: bytes, count: int, token: str) -> str:
         # Message Batches carry no metadata: ``find`` goes by count and time instead of ``token``.
-        with self._call("submit a batch"):
-            return str(_unwrapped(self._processor().submit_batch)(io.BytesIO(lines), metadata={}))
+        requests = [json.loads(line) for line in lines.splitlines() if line.strip()]
+        with _errors("anthropic", "submit a batch"):
+            return str(self._batches().create(requests=requests).id)
 
     def find(self, token: str, count: int, since: float) -> str | None:
-        with self._call("list batches"):
-            batches = self._retrying(_unwrapped(self._processor().list_batches))(limit=20)
+        with _errors("anthropic", "list batches"):
+            batches = self._retrying(self._batches().list)(limit=20).data
         for batch in batches:
-            created = batch.timestamps.created_at
-            if (
-                created is not None
-                and created.timestamp() >= since - 5
-                and batch.request_counts.total == count
-            ):
+            created = batch.created_at
+            counts = batch.request_counts
+            if created.timestamp() >= since - 5 and sum(_counts(counts).values()) == count:
                 return str(batch.id)
         return None
 
     def status(self, job_id: str) -> JobStatus:
-        with self._call(f"read batch {job_id}"):
-            info = self._retrying(_unwrapped(self._processor().get_batch_status))(job_id)
-        counts = info.get("request_counts")
-        done = {k: int(getattr(counts, k, 0) or 0) for k in ANTHROPIC_COUNTS}
+        with _errors("anthropic", f"read batch {job_id}"):
+            batch = self._retrying(self._batches().retrieve)(job_id)
+        done = _counts(batch.request_counts)
         return JobStatus(
             id=job_id,
-            state="ended" if info.get("status") == "ended" else "in_progress",
-            status=str(info.get("status")),
+            state="ended" if batch.processing_status == "ended" else "in_progress",
+            status=str(batch.processing_status),
             total=sum(done.values()),
             succeeded=done["succeeded"],
             failed=done["errored"] + done["canceled"] + done["expired"],
         )
 
     def answers(self, job_id: str) -> list[Answer]:
-        status = self.status(job_id)
-        if status.failed and not status.succeeded:
-            # instructor refuses to read a batch whose every request failed; their reasons are
-            # then those the status gives.
-            return []
-        with self._call(f"download batch {job_id}'s answers"):
-            text = self._retrying(_unwrapped(self._processor().provider.retrieve_results))(job_id)
-        return [_anthropic_answer(json.loads(line)) for line in text.splitlines() if line.strip()]
+        with _errors("anthropic", f"download batch {job_id}'s answers"):
+            results = self._retrying(lambda: list(self._batches().results(job_id)))()
+        return [_anthropic_answer(result.model_dump(mode="json")) for result in results]
 
-    @contextlib.contextmanager
-    def _call(self, what: str) -> Iterator[None]:
-        with _environment(self._env), _errors("anthropic", what):
-            yield
+
+def _counts(counts: Any) -> dict[str, int]:
+    return {k: int(getattr(counts, k, 0) or 0) for k in ANTHROPIC_COUNTS}
 
 
 def _anthropic_answer(row: dict[str, Any]) -> Answer:
@@ -353,7 +328,7 @@ def _anthropic_answer(row: dict[str, Any]) -> Answer:
         response = AnthropicConfig().transform_parsed_response(
             completion_response=message,
             raw_response=httpx.Response(200, json=message),
-            model_response=_litellm().ModelResponse(),
+            model_response=load_litellm().ModelResponse(),
         )
         return Answer(custom_id, json.loads(response.model_dump_json()))
     if kind == "errored":
@@ -362,25 +337,6 @@ def _anthropic_answer(row: dict[str, Any]) -> Answer:
     if kind == "expired":
         return Answer(custom_id, None, "expired: the batch's 24 hours ran out before it was answered")
     return Answer(custom_id, None, f"{kind}: no answer")
-
-
-_ENV_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """``values`` in the environment for the length of the block, then put back as they were."""
-    with _ENV_LOCK:
-        saved = {name: os.environ.get(name) for name in values}
-        os.environ.update(values)
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 @contextlib.contextmanager
@@ -414,16 +370,6 @@ def _root(e: BaseException) -> BaseException:
     return e
 
 
-def _provider(name: str) -> dict[str, Any]:
-    return {"custom_llm_provider": name}
-
-
-def _litellm() -> Any:
-    from summarizer.engine import _litellm
-
-    return _litellm()
-
-
 R = TypeVar("R")
 
 
@@ -442,19 +388,3 @@ def _retrying(settings: Settings) -> Callable[[Callable[..., R]], Callable[..., 
         )
 
     return wrap
-
-
-def _unwrapped(func: Callable[..., R]) -> Callable[..., R]:
-    """``func``, raising the SDK's error that instructor wraps in a plain Exception (whose status
-    and kind tell a transient fault from a lasting one)."""
-
-    def call(*args: Any, **kwargs: Any) -> R:
-        try:
-            return func(*args, **kwargs)
-        except Exception as e:
-            root = _root(e)
-            if root is e:
-                raise
-            raise root from e
-
-    return call

@@ -194,6 +194,10 @@ def _logs_to_stderr() -> Iterator[None]:
     """While the library works, standard output is standard error: stdout holds data only, and
     whatever else writes there (litellm's log handler sends debug records to stdout; a stray
     print) goes to stderr."""
+    if not _state.get("debug"):
+        from summarizer.engine import configure_litellm
+
+        configure_litellm(_quiet_litellm)
     with contextlib.redirect_stdout(sys.stderr):
         yield
 
@@ -866,6 +870,12 @@ def _setup_logging(debug: bool) -> None:
     for noisy in ("instructor", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
         # Without --debug, instructor and litellm log failures that we report ourselves, as one line.
         logging.getLogger(noisy).setLevel(logging.NOTSET if debug else logging.CRITICAL)
+
+
+def _quiet_litellm(litellm: Any) -> None:
+    """The CLI owns its process: litellm prints a banner to stdout on each failure (on stderr here),
+    and we report the failure ourselves, as one line."""
+    litellm.suppress_debug_info = True
 
 
 class _OneLine(logging.Formatter):

@@ -184,10 +184,6 @@ with warnings.catch_warnings():
                 return [part.strip() for part in value.split(",") if part.strip()]
             return value
 
-        @property
-        def is_embedded(self) -> bool:
-            return self.model == EMBEDDED
-
         @classmethod
         def settings_customise_sources(
             cls,

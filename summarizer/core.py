@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
-from summarizer import embedded, passes
+from summarizer import passes
 from summarizer.budget import Budget
 from summarizer.cache import BriefCache, cache_key
 from summarizer.checks import Request
@@ -25,6 +25,7 @@ from summarizer.documents import check_text
 from summarizer.errors import InputError, OutputValidationError
 from summarizer.grounding import ground
 from summarizer.numbered import Numbered
+from summarizer.profiles import profile_for
 from summarizer.prompts import Prompt, field_guide, load_prompt
 from summarizer.schemas import Meta, get_schema, schema_version
 from summarizer.schemas.brief import Brief
@@ -111,10 +112,11 @@ class Summarizer:
     def _cache_key(self, job: _Job) -> str:
         """Everything that changes the output, so a hit is what a model call would give."""
         s = self.settings
+        model, api_base = profile_for(s.model).cache_identity(s)
         return cache_key(
             source=hashlib.sha256(job.text.encode("utf-8")).hexdigest(),
-            model=f"embedded:{embedded.MODEL_NAME}:{s.context_size}" if s.is_embedded else s.model,
-            api_base=None if s.is_embedded else s.api_base,
+            model=model,
+            api_base=api_base,
             prompt=job.prompt.sha256,
             schema=job.schema_name,
             schema_version=schema_version(job.schema),

@@ -1,8 +1,10 @@
 """The one module that imports instructor and litellm.
 
-It resolves the configured model into a request target, calls it through instructor over
-litellm (validation and re-asks by instructor, providers by litellm), counts tokens and cost,
-and maps their failures onto the SummarizerError family.
+It calls the request target that the model's profile (:mod:`summarizer.profiles`) resolves,
+through instructor over litellm (validation and re-asks by instructor, providers by litellm),
+and maps their failures onto the SummarizerError family. It changes neither library: litellm's
+settings go with each call, and instructor is used through its public API (its internals that
+a provider batch needs are in :mod:`summarizer.instructor_adapter`).
 """
 
 from __future__ import annotations
@@ -10,23 +12,23 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from summarizer import embedded, transient
-from summarizer.config import Settings, mask_url, user_cache_dir
+from summarizer import instructor_adapter, transient
+from summarizer.config import Settings, mask_url
 from summarizer.errors import (
-    ConfigError,
     InputError,
     OutputValidationError,
     ProviderError,
     SummarizerError,
 )
-from summarizer.keys import check_key, named_key
+from summarizer.profiles import Target, profile_for
 from summarizer.transient import RateLimiter, with_async_retries, with_retries
 
 if TYPE_CHECKING:
@@ -37,113 +39,45 @@ if TYPE_CHECKING:
 Messages = list[dict[str, str]]
 
 
+PRICE_MAP_VARIABLE = "LITELLM_LOCAL_MODEL_COST_MAP"
+
+
 @cache
-def _litellm() -> ModuleType:
-    # litellm fetches its price map from the network at import unless told not to.
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+def load_litellm() -> ModuleType:
+    """litellm, imported without fetching its price map from the network.
+
+    litellm reads this variable once, while it is imported, and has no other switch: it is set
+    for the import alone (unless the user set it), and the environment is then as it was.
+    """
+    if "litellm" not in sys.modules and PRICE_MAP_VARIABLE not in os.environ:
+        os.environ[PRICE_MAP_VARIABLE] = "True"
+        try:
+            import litellm
+        finally:
+            os.environ.pop(PRICE_MAP_VARIABLE, None)
     import litellm
 
-    litellm.suppress_debug_info = True
-    litellm.drop_params = True
-    litellm.telemetry = False
+    for setup in _litellm_setups:
+        setup(litellm)
     return litellm
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where requests go, and how the brief's meta names it."""
+_litellm_setups: list[Callable[[ModuleType], None]] = []
 
-    model: str  # litellm model string
-    provider: str
-    model_name: str
-    api_base: str | None
-    api_key: str | None = field(repr=False)  # never in a repr, a log or a traceback's locals
-    mode: str  # json_schema | tools | json | md_json
-    context_tokens: int | None  # known context window, for the length check
 
-    @property
-    def one_at_a_time(self) -> bool:
-        """Whether requests must go one by one: the embedded model has one slot, and its prompt
-        cache keeps only the last prompt, which the next pass of the same document reuses."""
-        return self.provider == "embedded"
-
-    def adapt(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The request as this target wants it. The embedded runtime gets its JSON Schema as a
-        grammar that allows no free whitespace: asked with ``response_format``, the model indents
-        its answer, and every indent is a token to write."""
-        response_format = kwargs.get("response_format") or {}
-        if self.provider != "embedded" or response_format.get("type") != "json_schema":
-            return kwargs
-        schema = response_format["json_schema"]["schema"]
-        extra = {**(kwargs.get("extra_body") or {}), "grammar": embedded.compact_grammar(schema)}
-        return {**{k: v for k, v in kwargs.items() if k != "response_format"}, "extra_body": extra}
-
-    def count_tokens(self, messages: Messages) -> int | None:
-        """Tokens of the prompt, where the model's tokenizer is known."""
-        rt = embedded.current()
-        if rt is not None and self.api_base == rt.api_base:  # the model in this process
-            return sum(rt.count_tokens(m["content"]) + 4 for m in messages)
-        try:
-            return int(_litellm().token_counter(model=self.model, messages=messages))
-        except Exception:  # an unknown tokenizer only skips the length pre-check
-            return None
+def configure_litellm(setup: Callable[[ModuleType], None]) -> None:
+    """Run ``setup(litellm)`` once litellm is loaded (now, if it is). For an application that owns
+    its process, such as the CLI: the library itself changes no litellm setting."""
+    if setup in _litellm_setups:
+        return
+    _litellm_setups.append(setup)
+    if load_litellm.cache_info().currsize:
+        setup(load_litellm())
 
 
 def resolve_target(settings: Settings) -> Target:
     """Check the configured model, key and endpoint, and load the embedded model if chosen."""
-    if settings.is_embedded:
-        # With api_base: a server of the embedded model that runs already (the recorded tests
-        # replay one); else the model is loaded in this process.
-        api_base = (
-            settings.api_base
-            or embedded.runtime(user_cache_dir(), settings.context_size, settings.threads).api_base
-        )
-        return Target(
-            model=f"openai/{embedded.MODEL_NAME}",
-            provider="embedded",
-            model_name=embedded.MODEL_NAME,
-            api_base=api_base,
-            api_key="embedded",  # the loopback server checks no key; the SDK wants one
-            mode="json_schema" if settings.mode == "auto" else settings.mode,
-            context_tokens=settings.context_size,
-        )
-    check_key(settings)  # a missing key is told at once, not after litellm's seconds of import
-    litellm = _litellm()
-    try:
-        model_name, provider, _, _ = litellm.get_llm_provider(settings.model, api_base=settings.api_base)
-    except Exception as e:  # litellm raises several types for an unknown model
-        raise ConfigError(
-            f"unknown model {settings.model!r}: write it as 'provider/model', e.g. 'openai/gpt-4o-mini'"
-        ) from e
-    api_key = _api_key(settings, provider)
-    try:
-        context_tokens = litellm.get_model_info(settings.model).get("max_input_tokens")
-    except Exception:  # a model missing from the price table has no known window
-        context_tokens = None
-    return Target(
-        model=settings.model,
-        provider=provider,
-        model_name=model_name,
-        api_base=settings.api_base,
-        api_key=api_key,
-        mode="tools" if settings.mode == "auto" else settings.mode,
-        context_tokens=context_tokens,
-    )
-
-
-def _api_key(settings: Settings, provider: str) -> str | None:
-    if settings.api_key_env:
-        return named_key(settings.api_key_env, provider)
-    status = _litellm().validate_environment(model=settings.model)
-    missing = [k for k in status.get("missing_keys", []) if "KEY" in k or "TOKEN" in k]
-    if not missing:
-        return None
-    if settings.api_base:
-        # A self-hosted OpenAI-compatible server usually wants no key, but the SDK needs one.
-        return "no-key"
-    raise ConfigError(
-        f"no API key for {provider}: set {' or '.join(missing)} (or name another variable in api_key_env)"
-    )
+    return profile_for(settings.model).resolve(settings)
 
 
 BATCH_DISCOUNT = 0.5
@@ -255,10 +189,8 @@ class Engine:
         return kwargs
 
     def warm(self, messages: Messages) -> None:
-        """Let the embedded model reuse its saved state for the system prompt."""
-        rt = embedded.current()
-        if rt is not None and self.target.api_base == rt.api_base and messages[0]["role"] == "system":
-            rt.warm_prefix(messages[0]["content"])
+        """Prepare the model for the system prompt of ``messages`` (its profile's warm-up)."""
+        self.target.profile.warm(self.target, messages)
 
     def complete(
         self,
@@ -278,10 +210,10 @@ class Engine:
 
         if self._sync is None:
             # Transient faults are retried here, counted, and never silently by the SDK.
-            completion = _litellm().completion
+            completion, drop_params = load_litellm().completion, self.target.profile.drop_params
 
             def send(**kwargs: Any) -> Any:
-                return completion(**self.target.adapt(kwargs), max_retries=0)
+                return completion(**self.target.adapt(kwargs), drop_params=drop_params, max_retries=0)
 
             call = with_retries(send, **self._retry_args())
             self._sync = instructor.from_litellm(call, mode=self._mode())
@@ -310,10 +242,10 @@ class Engine:
         import instructor
 
         if self._async is None:
-            acompletion = _litellm().acompletion
+            acompletion, drop_params = load_litellm().acompletion, self.target.profile.drop_params
 
             async def asend(**kwargs: Any) -> Any:
-                return await acompletion(**self.target.adapt(kwargs), max_retries=0)
+                return await acompletion(**self.target.adapt(kwargs), drop_params=drop_params, max_retries=0)
 
             call = with_async_retries(asend, **self._retry_args())
             self._async = instructor.from_litellm(call, mode=self._mode())
@@ -348,15 +280,7 @@ class Engine:
         )
 
     def _cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
-        if self.target.provider == "embedded":
-            return 0.0
-        try:
-            prompt_cost, completion_cost = _litellm().cost_per_token(
-                model=self.target.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
-            )
-        except Exception:  # a model missing from the price table has no known cost
-            return None
-        return float(prompt_cost + completion_cost)
+        return self.target.profile.cost(self.target, prompt_tokens, completion_tokens)
 
     # --- A provider batch: the direct route's requests and parsing, without the call -------------
 
@@ -364,26 +288,21 @@ class Engine:
         """The request the direct route makes for ``response_model``, as instructor hands it to
         litellm (OpenAI's chat format, the model named without its provider), without key, base URL
         or timeout: one request of a provider batch."""
-        from instructor.v2.core.response import handle_response_model
-
-        _, kwargs = handle_response_model(
+        return instructor_adapter.request_kwargs(
             _response_model(response_model),
-            mode=self._mode(),
+            self._mode(),
             model=self.target.model_name,
             messages=messages,
             temperature=self.settings.temperature,
             max_tokens=self.settings.max_tokens,
         )
-        return dict(kwargs)
 
     def reask_request(
         self, request: dict[str, Any], answer: dict[str, Any], error: Exception
     ) -> dict[str, Any]:
         """``request`` followed by its ``answer`` and the re-ask that names ``error``, as instructor
         would send it next."""
-        from instructor.v2.core.response import handle_reask_kwargs
-
-        return dict(handle_reask_kwargs(request, self._mode(), _model_response(answer), error))
+        return instructor_adapter.reask_kwargs(request, self._mode(), _model_response(answer), error)
 
     def parse_answer(
         self, answer: dict[str, Any], response_model: type[BaseModel], request: Request | None, *, last: bool
@@ -396,21 +315,16 @@ class Engine:
             pydantic.ValidationError, ValueError: the answer is invalid: re-ask it
                 (:meth:`reask_request`), or report it (:meth:`invalid_output`).
         """
-        import instructor
-        from instructor.core.exceptions import IncompleteOutputException
-        from instructor.v2.core.registry import mode_registry
+        from instructor.core import IncompleteOutputException
 
         if request is not None:
             request.last_attempt = lambda: last
-        handlers = mode_registry.get_handlers(instructor.Provider.OPENAI, self._mode())
         try:
-            output: BaseModel = handlers.response_parser(
-                response=_model_response(answer),
-                response_model=_response_model(response_model),
-                validation_context=None if request is None else {"request": request},
-                strict=True,  # as instructor's create() validates
-                stream=False,
-                is_async=False,
+            output: BaseModel = instructor_adapter.parse(
+                _model_response(answer),
+                _response_model(response_model),
+                self._mode(),
+                None if request is None else {"request": request},
             )
         except IncompleteOutputException as e:
             raise self._cut_off(1) from e
@@ -427,7 +341,7 @@ class Engine:
         """USD per token at direct and at batch prices, from litellm's price map; a model it has
         no batch prices for gets ``BATCH_DISCOUNT`` off its direct ones."""
         try:
-            info = _litellm().get_model_info(self.target.model)
+            info = load_litellm().get_model_info(self.target.model)
         except Exception:  # a model missing from the price table has no known price
             return Prices(None, None, None, None, "unknown")
         prompt, completion = info.get("input_cost_per_token"), info.get("output_cost_per_token")
@@ -444,7 +358,7 @@ class Engine:
     @contextlib.contextmanager
     def _errors(self, counter: _AttemptCounter) -> Iterator[None]:
         """Map litellm and instructor failures onto the SummarizerError family."""
-        from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+        from instructor.core import IncompleteOutputException, InstructorRetryException
 
         try:
             yield
@@ -482,13 +396,9 @@ class Engine:
         return isinstance(e, openai.OpenAIError)
 
     def _provider_error(self, e: BaseException) -> SummarizerError:
-        litellm = _litellm()
+        litellm = load_litellm()
         t = self.target
-        where = (
-            f"{t.provider} at {mask_url(t.api_base)}"
-            if t.api_base and t.provider != "embedded"
-            else t.provider
-        )
+        where = t.profile.where(t)
         status = getattr(e, "status_code", None)
         detail = self._clean(getattr(e, "message", None) or str(e))
         if isinstance(e, litellm.ContextWindowExceededError):
@@ -532,40 +442,8 @@ def _response_model(model: type[BaseModel]) -> type[BaseModel]:
     and rebuild its JSON Schema each time."""
     import instructor
 
-    _remember_async_validator_scans()
     wrapped: type[BaseModel] = instructor.openai_schema(model)
     return wrapped
-
-
-def _remember_async_validator_scans() -> None:
-    """instructor walks the response model looking for async validators several times per call
-    (about a third of our CPU per request against a fast provider); the answer depends on the
-    class alone, so remember the classes that passed."""
-    try:
-        from instructor.v2.validation import async_validators
-    except ImportError:  # another instructor layout: nothing to speed up
-        return
-    scan = async_validators.reject_async_validators
-    if getattr(scan, "remembers", False):
-        return
-    passed: set[Any] = set()
-
-    def reject_async_validators(response_model: Any) -> None:
-        try:
-            if response_model in passed:
-                return
-        except TypeError:  # unhashable: scan every time
-            scan(response_model)
-            return
-        scan(response_model)
-        passed.add(response_model)
-
-    reject_async_validators.remembers = True  # type: ignore[attr-defined]
-    import instructor.v2.core.patch as patch  # imports the scan by name
-
-    for module in (async_validators, patch):
-        if getattr(module, "reject_async_validators", None) is scan:
-            setattr(module, "reject_async_validators", reject_async_validators)  # noqa: B010
 
 
 def _is_connection_error(e: BaseException) -> bool:
@@ -601,7 +479,7 @@ class _AttemptCounter:
         return request
 
     def hooks(self) -> Any:
-        from instructor.v2.core.hooks import Hooks
+        from instructor.core import Hooks
 
         hooks = Hooks()
         hooks.on("completion:kwargs", self._count)
@@ -613,4 +491,4 @@ class _AttemptCounter:
 
 def _model_response(answer: dict[str, Any]) -> Any:
     """An OpenAI chat completion as litellm returns it to instructor on the direct route."""
-    return _litellm().ModelResponse(**answer)
+    return load_litellm().ModelResponse(**answer)

@@ -25,7 +25,6 @@ def _write(path: Path, text: str) -> Path:
 def test_defaults_use_the_embedded_model() -> None:
     settings = load_settings()
     assert settings.model == "embedded"
-    assert settings.is_embedded
     assert settings.schema == "brief"
 
 
