@@ -101,7 +101,7 @@ class EmbeddedRuntime:
     """One loaded model, served on a loopback port by llama.cpp's server."""
 
     def __init__(self, options: RuntimeOptions):
-        xllamacpp = _xllamacpp()
+        xllamacpp = load_xllamacpp()
         if options.model_path.stat().st_size != MODEL_SIZE:
             raise ConfigError(
                 f"the embedded model at {options.model_path} is corrupt: delete it to rebuild it"
@@ -197,7 +197,7 @@ class EmbeddedRuntime:
         return result
 
 
-def _xllamacpp() -> Any:
+def load_xllamacpp() -> Any:
     """The runtime's module, which only the [local] extra installs."""
     try:
         import xllamacpp
@@ -208,7 +208,7 @@ def _xllamacpp() -> Any:
 
 @functools.lru_cache(maxsize=32)
 def _grammar(schema_json: str) -> str:
-    grammar: str = _xllamacpp().json_schema_to_grammar(schema_json)
+    grammar: str = load_xllamacpp().json_schema_to_grammar(schema_json)
     return grammar
 
 

@@ -224,6 +224,7 @@ class EmbeddedProfile(ModelProfile):
         tests replay one)."""
         from summarizer import embedded
 
+        embedded.load_xllamacpp()  # its grammars are needed even to reach a server of it elsewhere
         api_base = (
             settings.api_base
             or embedded.runtime(user_cache_dir(), settings.context_size, settings.threads).api_base

@@ -12,9 +12,8 @@ from pathlib import Path
 import click
 import typer
 
-from summarizer import Brief, Settings, SummarizerError
+from summarizer import Brief, Settings, SummarizerError, to_markdown
 from summarizer.cli import app
-from summarizer.render.markdown import to_markdown
 from tests.docs.blocks import DOCS, ROOT
 
 SAMPLES = DOCS / "samples"

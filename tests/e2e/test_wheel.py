@@ -169,3 +169,13 @@ def test_base_install_is_the_library_and_the_cli(
     briefed = run(command, "brief", SEED, "--quiet")  # on the embedded model, the default
     assert briefed.returncode == EXIT_CONFIG
     assert briefed.stderr.count("\n") == 1 and LOCAL_HINT in briefed.stderr, briefed.stderr
+    # ...and so does the embedded model reached on a server of it elsewhere (its grammars need it).
+    elsewhere = run(command, "brief", SEED, "--quiet", "--config", str(_config(tmp_path)))
+    assert elsewhere.returncode == EXIT_CONFIG
+    assert elsewhere.stderr.count("\n") == 1 and LOCAL_HINT in elsewhere.stderr, elsewhere.stderr
+
+
+def _config(tmp_path: Path) -> Path:
+    path = tmp_path / "elsewhere.toml"
+    path.write_text('model = "embedded"\napi_base = "http://127.0.0.1:9/v1"\n')
+    return path

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from summarizer.config import Settings
-from summarizer.errors import ConfigError
+from summarizer import ConfigError, Settings
 from summarizer.profiles import EMBEDDED_PROFILE, HOSTED, PROFILES, profile_for, profile_named
 
 KEYED = [p for p in PROFILES if p.key_variables]
