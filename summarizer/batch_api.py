@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-from summarizer.engine import load_litellm
 from summarizer.errors import ConfigError, ProviderError
+from summarizer.litellm_loader import load_litellm
 from summarizer.profiles import DIRECT, Target, profile_for
 
 if TYPE_CHECKING:

@@ -195,7 +195,7 @@ def _logs_to_stderr() -> Iterator[None]:
     whatever else writes there (litellm's log handler sends debug records to stdout; a stray
     print) goes to stderr."""
     if not _state.get("debug"):
-        from summarizer.engine import configure_litellm
+        from summarizer.litellm_loader import configure_litellm
 
         configure_litellm(_quiet_litellm)
     with contextlib.redirect_stdout(sys.stderr):

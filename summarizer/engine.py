@@ -10,10 +10,8 @@ a provider batch needs are in :mod:`summarizer.instructor_adapter`).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -28,51 +26,14 @@ from summarizer.errors import (
     ProviderError,
     SummarizerError,
 )
+from summarizer.litellm_loader import load_litellm
 from summarizer.profiles import Target, profile_for
 from summarizer.transient import RateLimiter, with_async_retries, with_retries
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
     from summarizer.checks import Request
 
 Messages = list[dict[str, str]]
-
-
-PRICE_MAP_VARIABLE = "LITELLM_LOCAL_MODEL_COST_MAP"
-
-
-@cache
-def load_litellm() -> ModuleType:
-    """litellm, imported without fetching its price map from the network.
-
-    litellm reads this variable once, while it is imported, and has no other switch: it is set
-    for the import alone (unless the user set it), and the environment is then as it was.
-    """
-    if "litellm" not in sys.modules and PRICE_MAP_VARIABLE not in os.environ:
-        os.environ[PRICE_MAP_VARIABLE] = "True"
-        try:
-            import litellm
-        finally:
-            os.environ.pop(PRICE_MAP_VARIABLE, None)
-    import litellm
-
-    for setup in _litellm_setups:
-        setup(litellm)
-    return litellm
-
-
-_litellm_setups: list[Callable[[ModuleType], None]] = []
-
-
-def configure_litellm(setup: Callable[[ModuleType], None]) -> None:
-    """Run ``setup(litellm)`` once litellm is loaded (now, if it is). For an application that owns
-    its process, such as the CLI: the library itself changes no litellm setting."""
-    if setup in _litellm_setups:
-        return
-    _litellm_setups.append(setup)
-    if load_litellm.cache_info().currsize:
-        setup(load_litellm())
 
 
 def resolve_target(settings: Settings) -> Target:

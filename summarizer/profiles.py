@@ -339,6 +339,6 @@ def named_key(variable: str, provider: str) -> str:
 
 
 def _litellm() -> Any:
-    from summarizer.engine import load_litellm
+    from summarizer.litellm_loader import load_litellm
 
     return load_litellm()

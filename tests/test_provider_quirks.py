@@ -70,7 +70,7 @@ def quirks(source: str, where: str) -> list[str]:
 
 ALLOWED = {
     # The CLI is an application that owns its process (as it owns logging): it silences litellm's
-    # banner on stdout, through engine.configure_litellm; the library changes nothing.
+    # banner on stdout, through litellm_loader.configure_litellm; the library changes nothing.
     ("summarizer/cli.py", "sets litellm.suppress_debug_info"),
 }
 

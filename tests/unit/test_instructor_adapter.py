@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from summarizer import instructor_adapter
-from summarizer.engine import load_litellm
+from summarizer.litellm_loader import load_litellm
 
 
 class Decision(BaseModel):

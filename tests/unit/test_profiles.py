@@ -56,7 +56,7 @@ def test_profiles_load_without_litellm() -> None:
 
 @pytest.mark.parametrize("family", [p.family for p in KEYED])
 def test_each_key_variable_is_one_litellm_takes(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from summarizer.engine import load_litellm
+    from summarizer.litellm_loader import load_litellm
 
     litellm = load_litellm()
     profile = profile_named(family)
