@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer import Doc, Settings, Summarizer  # noqa: E402
-from summarizer.manifest import Manifest, write_outputs  # noqa: E402
+from summarizer._manifest import Manifest, write_outputs  # noqa: E402
 
 DOC = (
     "Acting Under Secretary of State for Political Affairs, John Bass met Foreign Secretary Amna Baloch"
@@ -60,14 +60,14 @@ async def run_batch(settings: Settings, docs: list[Doc], outdir: Path, concurren
 
 def embedded_prefix_saving(n: int) -> dict[str, Any]:
     """Seconds per document on the embedded model with and without the reused system-prompt prefix."""
-    from summarizer import embedded
-    from summarizer.config import user_cache_dir
+    from summarizer import _embedded
+    from summarizer._config import user_cache_dir
 
     subset = ROOT / "tests" / "integration" / "data" / "eval_subset.jsonl"
     cases = [json.loads(line) for line in subset.read_text(encoding="utf-8").splitlines()]
     texts = [c["text"] for c in sorted(cases, key=lambda c: len(c["text"]))[:n]]
     summarizer = Summarizer(Settings(cache=False))
-    rt = embedded.runtime(user_cache_dir(), summarizer.settings.context_size, summarizer.settings.threads)
+    rt = _embedded.runtime(user_cache_dir(), summarizer.settings.context_size, summarizer.settings.threads)
     erased = []
     for text in texts:
         rt.reset(forget_saved=True)

@@ -31,10 +31,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from summarizer.alignment import normalized
-from summarizer.checks import CUES, Request, find_problems
-from summarizer.numbered import Numbered
-from summarizer.passes import assemble
+from summarizer._alignment import normalized
+from summarizer._checks import CUES, Request, find_problems
+from summarizer._numbered import Numbered
+from summarizer._passes import assemble
 from summarizer.schemas.passes import Agenda, Commitments, Overview, Participants, Person, Topic, Undertaking
 
 ROOT = Path(__file__).resolve().parent.parent

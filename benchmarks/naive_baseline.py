@@ -49,15 +49,15 @@ def once() -> None:
     import instructor
     import litellm
 
-    from summarizer import embedded
-    from summarizer.config import user_cache_dir
+    from summarizer import _embedded
+    from summarizer._config import user_cache_dir
 
-    rt = embedded.runtime(user_cache_dir(), 32768, 0)
+    rt = _embedded.runtime(user_cache_dir(), 32768, 0)
     client = instructor.from_litellm(litellm.completion, mode=instructor.Mode.JSON_SCHEMA)
     text = SEED.read_text(encoding="utf-8")
     started = time.perf_counter()
     brief, completion = client.create_with_completion(
-        model=f"openai/{embedded.MODEL_NAME}",
+        model=f"openai/{_embedded.MODEL_NAME}",
         api_base=rt.api_base,
         api_key="none",
         messages=[{"role": "user", "content": f"Summarize this report of a meeting:\n\n{text}"}],

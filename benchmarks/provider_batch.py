@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer import Doc, Settings, Summarizer  # noqa: E402
-from summarizer.manifest import Manifest, write_outputs  # noqa: E402
-from summarizer.provider_batch import collect, submit  # noqa: E402
+from summarizer._manifest import Manifest, write_outputs  # noqa: E402
+from summarizer._provider_batch import collect, submit  # noqa: E402
 from tests.batch_stub import BatchStub  # noqa: E402
 
 DOC = (

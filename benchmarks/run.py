@@ -32,10 +32,10 @@ SUBSET = ROOT / "tests" / "integration" / "data" / "eval_subset.jsonl"
 # One brief, cold, in the checkout on sys.path[0]: only APIs every version since 0.2.0 has.
 DRIVER = """
 import json, sys, time
-from summarizer import Settings, Summarizer, embedded
-from summarizer.config import user_cache_dir
+from summarizer import Settings, Summarizer, _embedded
+from summarizer._config import user_cache_dir
 text, context_size = sys.stdin.read(), int(sys.argv[1])
-rt = embedded.runtime(user_cache_dir(), context_size, 0)
+rt = _embedded.runtime(user_cache_dir(), context_size, 0)
 summarizer = Summarizer(Settings(cache=False, context_size=context_size))
 rt.reset(forget_saved=True)
 started = time.perf_counter()

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from summarizer.errors import ConfigError
+from summarizer._errors import ConfigError
 from summarizer.schemas.brief import SCHEMA_VERSION, TONE_MAP, Brief
 from summarizer.schemas.meta import Meta
 

@@ -1,7 +1,9 @@
 """summarizer: typed, evidence-quoting briefs of meetings and diplomatic talks.
 
-This module is the public API: the names in ``__all__``. Everything else (the submodules and
-what they define) is internal and may change between versions.
+This module is the public API: the names in ``__all__``, re-exported from the modules that
+define them. Those modules (``_core.py`` and the others, named with a leading underscore) are
+internal and may change between versions; ``summarizer.schemas`` is public, since custom
+schemas build on it.
 
 The names are imported on first use, so that importing the package (and running
 ``summarizer --help``) stays fast.
@@ -13,10 +15,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from summarizer.batch import BatchResult, Doc
-    from summarizer.config import Settings, load_settings
-    from summarizer.core import Progress, Summarizer, asummarize, summarize
-    from summarizer.errors import (
+    from summarizer._batch import BatchResult, Doc
+    from summarizer._config import Settings, load_settings
+    from summarizer._core import Progress, Summarizer, asummarize, summarize
+    from summarizer._errors import (
         BudgetError,
         ConfigError,
         InputError,
@@ -24,8 +26,8 @@ if TYPE_CHECKING:
         ProviderError,
         SummarizerError,
     )
-    from summarizer.provider_batch import BatchCollection, BatchJob, BatchProgress
-    from summarizer.render import to_html, to_markdown
+    from summarizer._provider_batch import BatchCollection, BatchJob, BatchProgress
+    from summarizer._render import to_html, to_markdown
     from summarizer.schemas import TONE_MAP, Brief, Meta
     from summarizer.schemas.brief import (
         AgendaItem,
@@ -40,12 +42,12 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     # briefing
-    "Summarizer": "summarizer.core",
-    "summarize": "summarizer.core",
-    "asummarize": "summarizer.core",
-    "Progress": "summarizer.core",
-    "Settings": "summarizer.config",
-    "load_settings": "summarizer.config",
+    "Summarizer": "summarizer._core",
+    "summarize": "summarizer._core",
+    "asummarize": "summarizer._core",
+    "Progress": "summarizer._core",
+    "Settings": "summarizer._config",
+    "load_settings": "summarizer._config",
     # the brief and its parts
     "Brief": "summarizer.schemas",
     "Meta": "summarizer.schemas",
@@ -59,21 +61,21 @@ _EXPORTS = {
     "ToneLabel": "summarizer.schemas.brief",
     "Span": "summarizer.schemas.brief",
     # views of a brief
-    "to_markdown": "summarizer.render",
-    "to_html": "summarizer.render",
+    "to_markdown": "summarizer._render",
+    "to_html": "summarizer._render",
     # many documents: Summarizer.batch, and provider batches
-    "Doc": "summarizer.batch",
-    "BatchResult": "summarizer.batch",
-    "BatchJob": "summarizer.provider_batch",
-    "BatchProgress": "summarizer.provider_batch",
-    "BatchCollection": "summarizer.provider_batch",
+    "Doc": "summarizer._batch",
+    "BatchResult": "summarizer._batch",
+    "BatchJob": "summarizer._provider_batch",
+    "BatchProgress": "summarizer._provider_batch",
+    "BatchCollection": "summarizer._provider_batch",
     # errors
-    "SummarizerError": "summarizer.errors",
-    "BudgetError": "summarizer.errors",
-    "ConfigError": "summarizer.errors",
-    "InputError": "summarizer.errors",
-    "ProviderError": "summarizer.errors",
-    "OutputValidationError": "summarizer.errors",
+    "SummarizerError": "summarizer._errors",
+    "BudgetError": "summarizer._errors",
+    "ConfigError": "summarizer._errors",
+    "InputError": "summarizer._errors",
+    "ProviderError": "summarizer._errors",
+    "OutputValidationError": "summarizer._errors",
 }
 
 __all__ = [
@@ -113,7 +115,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from summarizer.version import package_version
+        from summarizer._version import package_version
 
         return package_version()
     if name in _EXPORTS:

@@ -26,7 +26,7 @@ REPLAY_API_BASE = "http://127.0.0.1:9/v1"  # never reached: replays are matched 
 def user_models_dir() -> Path:
     """Where the embedded model's weights are built: the user cache directory's ``models``, as the
     environment names it before the isolation below changes it."""
-    from summarizer.config import user_cache_dir
+    from summarizer._config import user_cache_dir
 
     return user_cache_dir() / "models"
 
@@ -78,7 +78,7 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, folder: Path, user_models_dir: Pat
 
 def _share_models(models: Path) -> None:
     """Link this test's cache directory's ``models`` to ``models``."""
-    from summarizer.config import user_cache_dir
+    from summarizer._config import user_cache_dir
 
     link = user_cache_dir() / "models"
     if not link.is_symlink():
@@ -175,11 +175,11 @@ def recorded_api_base(
     """The embedded model's loopback endpoint when recording; a dummy address when replaying."""
     if request.config.getoption("--record-mode") in (None, "none"):
         return REPLAY_API_BASE
-    from summarizer import embedded
+    from summarizer import _embedded
 
     threads = int(user_environ.get("SUMMARIZER_THREADS", "0"))  # e.g. 1 to record beside other work
     # The user cache directory: its weights, and its saved prompt states, as in production.
-    runtime = embedded.runtime(user_models_dir.parent, 32768, threads)
+    runtime = _embedded.runtime(user_models_dir.parent, 32768, threads)
     # Reached by another name than the runtime's own, the server is treated as one running
     # elsewhere (no prompt-state warming, tokens counted by litellm), exactly as in a replay.
     return runtime.api_base.replace("127.0.0.1", "localhost")

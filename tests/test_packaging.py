@@ -23,10 +23,10 @@ PACKAGE = ROOT / "summarizer"
 # The modules that may import each extra's packages: at module level ("eager") only in a module
 # that the base install never imports; anywhere else inside the function that needs them.
 EXTRA_SITES = {
-    "service": {"service.py": "eager", "cli.py": "lazy"},
-    "local": {"embedded.py": "lazy"},
+    "service": {"_service.py": "eager", "_cli.py": "lazy"},
+    "local": {"_embedded.py": "lazy"},
 }
-SERVICE_MODULE = "summarizer.service"
+SERVICE_MODULE = "summarizer._service"
 
 
 @dataclass(frozen=True)

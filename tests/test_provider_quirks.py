@@ -1,4 +1,4 @@
-"""Provider quirks live in their profile (``summarizer/profiles.py``), nowhere else.
+"""Provider quirks live in their profile (``summarizer/_profiles.py``), nowhere else.
 
 Outside it, no code compares a provider's name (or the model's with "embedded"), asks whether
 the model is the embedded one, or sets an attribute of litellm for the whole process.
@@ -11,7 +11,7 @@ import ast
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "summarizer"
-PROFILES = PACKAGE / "profiles.py"
+PROFILES = PACKAGE / "_profiles.py"
 PROVIDER_NAMES = {
     "embedded",
     "openai",
@@ -71,7 +71,7 @@ def quirks(source: str, where: str) -> list[str]:
 ALLOWED = {
     # The CLI is an application that owns its process (as it owns logging): it silences litellm's
     # banner on stdout, through litellm_loader.configure_litellm; the library changes nothing.
-    ("summarizer/cli.py", "sets litellm.suppress_debug_info"),
+    ("summarizer/_cli.py", "sets litellm.suppress_debug_info"),
 }
 
 

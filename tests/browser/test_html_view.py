@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from summarizer import Brief, to_html
-from summarizer.grounding import ground
+from summarizer._grounding import ground
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
 

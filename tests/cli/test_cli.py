@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 import summarizer
-from summarizer.cli import app
-from summarizer.config import default_cache_path
+from summarizer._cli import app
+from summarizer._config import default_cache_path
 from tests.conftest import ROOT, SEED
 from tests.stub_server import StubServer
 
@@ -105,7 +105,7 @@ def test_a_missing_key_is_told_before_litellm_is_loaded(config: str, message: st
     lines = result.stderr.splitlines()
     assert lines[-1] == message
     imported = [line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")]
-    assert "summarizer.engine" in imported and "litellm" not in imported
+    assert "summarizer._engine" in imported and "litellm" not in imported
 
 
 def test_brief_json_through_a_stub_provider(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.cli import app
+from summarizer._cli import app
 from tests.stub_server import StubServer
 
 runner = CliRunner()

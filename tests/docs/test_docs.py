@@ -13,7 +13,7 @@ import click
 import typer
 
 from summarizer import Brief, Settings, SummarizerError, to_markdown
-from summarizer.cli import app
+from summarizer._cli import app
 from tests.docs.blocks import DOCS, ROOT
 
 SAMPLES = DOCS / "samples"
@@ -75,9 +75,9 @@ def test_every_exit_code_is_in_the_cli_page() -> None:
     def codes(cls: type[SummarizerError]) -> set[int]:
         return {cls.exit_code}.union(*(codes(sub) for sub in cls.__subclasses__()))
 
-    from summarizer import cli
+    from summarizer import _cli
 
-    named = {v for k, v in vars(cli).items() if k.startswith("EXIT_") and isinstance(v, int)}
+    named = {v for k, v in vars(_cli).items() if k.startswith("EXIT_") and isinstance(v, int)}
     assert codes(SummarizerError) | named | {0, 2} <= table
 
 

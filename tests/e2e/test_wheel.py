@@ -36,7 +36,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (built,) = dist.glob("summarizer-*.whl")
     templates = {"base.html", "brief.html", "page.html"}
     names = zipfile.ZipFile(built).namelist()
-    assert {f"summarizer/render/templates/{name}" for name in templates} <= set(names)
+    assert {f"summarizer/_render/templates/{name}" for name in templates} <= set(names)
     return built
 
 
@@ -86,7 +86,7 @@ def test_wheel_installs_and_runs_from_another_directory(wheel: Path, tmp_path: P
     located = installed("import importlib.resources as r; print(r.files('summarizer') / 'prompts' / 'brief')")
     assert located.startswith(str(site)), located
     # The page at / extends base.html: both templates come from the installed package.
-    page = installed("from summarizer.render.html import service_page; print(service_page())")
+    page = installed("from summarizer._render.html import service_page; print(service_page())")
     assert page.startswith("<!doctype html>") and 'id="token"' in page
 
     with StubServer() as stub:
@@ -152,7 +152,7 @@ def test_base_install_is_the_library_and_the_cli(
         "-c",
         "import importlib, pkgutil, summarizer\n"
         "for m in pkgutil.walk_packages(summarizer.__path__, 'summarizer.'):\n"
-        "    if m.name not in ('summarizer.__main__', 'summarizer.service'):\n"
+        "    if m.name not in ('summarizer.__main__', 'summarizer._service'):\n"
         "        importlib.import_module(m.name)\n"
         "print(summarizer.__version__, summarizer.Summarizer.__name__)",
     )

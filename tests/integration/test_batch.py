@@ -20,8 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import Settings, Summarizer
-from summarizer.cli import app
-from summarizer.config import default_cache_path
+from summarizer._cli import app
+from summarizer._config import default_cache_path
 from tests.conftest import ROOT, SEED
 from tests.stub_server import StubServer
 

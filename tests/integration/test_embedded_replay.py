@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import TONE_MAP, Brief, Settings, Summarizer
-from summarizer.cli import app
+from summarizer._cli import app
 from summarizer.schemas import output_json_schema
 from tests.conftest import RECORDED_MODEL, SEED
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import Settings, Summarizer
-from summarizer.evaluation import load_cases, run_cases, score
+from summarizer._evaluation import load_cases, run_cases, score
 from tests.conftest import RECORDED_MODEL
 
 SUBSET = Path(__file__).parent / "data" / "eval_subset.jsonl"

@@ -114,7 +114,7 @@ def test_litellm_loads_its_bundled_price_map_and_the_environment_stays_as_it_was
     code = textwrap.dedent(
         """
         import os
-        from summarizer.litellm_loader import load_litellm
+        from summarizer._litellm_loader import load_litellm
         load_litellm()
         from litellm.litellm_core_utils.get_model_cost_map import _cost_map_source_info as info
         assert (info.source, info.is_env_forced) == ("local", True), vars(info)

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import BatchCollection, BatchJob, Doc, Settings, Summarizer
-from summarizer.cli import app
-from summarizer.provider_batch import is_open
+from summarizer._cli import app
+from summarizer._provider_batch import is_open
 from tests.batch_stub import BatchStub
 from tests.conftest import ROOT, SEED
 from tests.integration.test_checks_reask import _people

@@ -16,7 +16,7 @@ from summarizer import (
     asummarize,
     summarize,
 )
-from summarizer.numbered import Numbered
+from summarizer._numbered import Numbered
 from tests.stub_server import StubServer
 
 

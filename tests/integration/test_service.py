@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import Brief
-from summarizer.cli import app
-from summarizer.config import default_cache_path
+from summarizer._cli import app
+from summarizer._config import default_cache_path
 from tests.conftest import SEED
 from tests.integration.service_fixture import TOKEN, RunningService, serve
 from tests.stub_server import StubServer

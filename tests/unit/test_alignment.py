@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from summarizer.alignment import FUZZY_THRESHOLD, align
+from summarizer._alignment import FUZZY_THRESHOLD, align
 
 SOURCE = (
     "ISLAMABAD - Pakistan and the United States yesterday held talks.\n"

@@ -12,10 +12,10 @@ from pydantic import Field
 from typer.testing import CliRunner
 
 from summarizer import Brief
-from summarizer.cache import BriefCache, cache_key
-from summarizer.cli import app
-from summarizer.config import default_cache_path
-from summarizer.core import schema_sha256
+from summarizer._cache import BriefCache, cache_key
+from summarizer._cli import app
+from summarizer._config import default_cache_path
+from summarizer._core import schema_sha256
 
 
 def test_key_covers_every_part() -> None:

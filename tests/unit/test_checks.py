@@ -7,8 +7,8 @@ from typing import TypeVar
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from summarizer import checks
-from summarizer.checks import (
+from summarizer import _checks
+from summarizer._checks import (
     MAX_MESSAGES,
     REASK_HEADER,
     Problem,
@@ -23,7 +23,7 @@ from summarizer.checks import (
     restore_dropped,
     same_person,
 )
-from summarizer.numbered import Numbered
+from summarizer._numbered import Numbered
 from summarizer.schemas.passes import (
     Agenda,
     Commitments,
@@ -543,7 +543,7 @@ def test_a_reask_starts_with_the_header_and_lists_the_problems() -> None:
     with pytest.raises(ValueError) as err:
         request.check(answer)
     text = str(err.value)
-    assert text.startswith(checks.REASK_HEADER + "\n")
+    assert text.startswith(_checks.REASK_HEADER + "\n")
     lines = text.splitlines()[1:]
     assert lines == [
         '- participant "John Bass" cites sentence 40, but the sentences are numbered 1 to 22:'

@@ -4,8 +4,8 @@ import copy
 import itertools
 
 from summarizer import Brief
-from summarizer.chunking import Chunk, merge, split
-from summarizer.grounding import ground
+from summarizer._chunking import Chunk, merge, split
+from summarizer._grounding import ground
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
 

@@ -8,7 +8,7 @@ from contextlib import aclosing
 
 import pytest
 
-from summarizer.concurrency import map_bounded
+from summarizer._concurrency import map_bounded
 
 
 class Calls:

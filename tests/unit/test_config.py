@@ -7,7 +7,7 @@ from traceback import TracebackException
 import pytest
 
 from summarizer import ConfigError, Summarizer, load_settings
-from summarizer.config import (
+from summarizer._config import (
     default_cache_path,
     describe_settings,
     mask_url,
@@ -118,7 +118,7 @@ def test_fixtures_set_up_once_per_module_are_isolated_too(
 
 
 def test_secrets_stay_out_of_reprs_and_tracebacks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from summarizer.engine import Target
+    from summarizer._engine import Target
 
     monkeypatch.setenv("SUMMARIZER_SERVICE_TOKENS", "token-aaaa-0123456789, token-bbbb-0123456789")
     settings = load_settings()

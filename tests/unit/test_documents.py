@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import InputError
-from summarizer.documents import decode, read_document
+from summarizer._documents import decode, read_document
 
 LIMIT = 1_000_000
 

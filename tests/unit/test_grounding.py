@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from summarizer import Brief
-from summarizer.grounding import ground
+from summarizer._grounding import ground
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
 

@@ -5,7 +5,7 @@ import re
 from html.parser import HTMLParser
 
 from summarizer import Brief, Meta, to_html
-from summarizer.grounding import ground
+from summarizer._grounding import ground
 from tests.conftest import SEED
 from tests.stub_server import STUB_BRIEF
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.checks import CUES
-from summarizer.numbered import Numbered, Span
+from summarizer._checks import CUES
+from summarizer._numbered import Numbered, Span
 from tests.conftest import SEED
 
 SOURCE = SEED.read_text(encoding="utf-8")

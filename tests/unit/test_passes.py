@@ -6,9 +6,9 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from summarizer import AgendaItem, Brief, Commitment, Participant, Tone
-from summarizer.checks import firmness_of, hedge_words, party_name
-from summarizer.numbered import Numbered
-from summarizer.passes import PASSES, assemble, response_model, undertakings
+from summarizer._checks import firmness_of, hedge_words, party_name
+from summarizer._numbered import Numbered
+from summarizer._passes import PASSES, assemble, response_model, undertakings
 from summarizer.schemas.passes import (
     Agenda,
     Commitments,

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from summarizer import ConfigError, Settings
-from summarizer.profiles import EMBEDDED_PROFILE, HOSTED, PROFILES, profile_for, profile_named
+from summarizer._profiles import EMBEDDED_PROFILE, HOSTED, PROFILES, profile_for, profile_named
 
 KEYED = [p for p in PROFILES if p.key_variables]
 
@@ -49,14 +49,14 @@ def test_a_missing_key_names_its_variable_before_litellm_loads(monkeypatch: pyte
 
 
 def test_profiles_load_without_litellm() -> None:
-    code = "import sys, summarizer.profiles; assert 'litellm' not in sys.modules, 'litellm loaded'"
+    code = "import sys, summarizer._profiles; assert 'litellm' not in sys.modules, 'litellm loaded'"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("family", [p.family for p in KEYED])
 def test_each_key_variable_is_one_litellm_takes(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from summarizer.litellm_loader import load_litellm
+    from summarizer._litellm_loader import load_litellm
 
     litellm = load_litellm()
     profile = profile_named(family)

@@ -4,18 +4,18 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import Brief, ConfigError, passes
-from summarizer.checks import find_problems
-from summarizer.numbered import Numbered
-from summarizer.prompts import field_guide, load_prompt
+from summarizer import Brief, ConfigError, _passes
+from summarizer._checks import find_problems
+from summarizer._numbered import Numbered
+from summarizer._prompts import field_guide, load_prompt
 from summarizer.schemas.passes import Commitments
 
 
 def test_each_pass_shares_the_instructions_and_the_numbered_document() -> None:
     prompt = load_prompt("brief")
     doc = Numbered("The talks were held in Oslo. Norway agreed to fund the study.")
-    sent = [passes.messages(prompt, p, doc) for p in passes.PASSES]
-    for (system, user), p in zip(sent, passes.PASSES, strict=True):
+    sent = [_passes.messages(prompt, p, doc) for p in _passes.PASSES]
+    for (system, user), p in zip(sent, _passes.PASSES, strict=True):
         assert system["role"] == "system" and user["role"] == "user"
         assert system == sent[0][0]  # the same for every pass and every document
         assert "- people (list of objects, at most 12)" in system["content"]
@@ -79,7 +79,7 @@ def test_builtin_examples_are_valid_answers_citing_their_document() -> None:
     answers = dict(
         line.split(": ", 1) for line in source.split("Answers for the example:\n", 1)[1].splitlines() if line
     )
-    for p in passes.PASSES:
+    for p in _passes.PASSES:
         answer = p.model.model_validate_json(answers[p.name])
         assert not [x for x in find_problems(answer, example) if not x.minor], p.name
     commitments = Commitments.model_validate_json(answers["commitments"]).commitments

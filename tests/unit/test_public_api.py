@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import pkgutil
 import re
 from importlib import import_module
 
@@ -23,6 +24,13 @@ def test_star_import_gives_exactly_the_public_names() -> None:
     namespace: dict[str, object] = {}
     exec("from summarizer import *", namespace)
     assert sorted(k for k in namespace if k != "__builtins__") == sorted(summarizer.__all__)
+
+
+def test_the_implementation_lives_in_private_modules() -> None:
+    # httpx's layout: `_core.py` and the others are internal; the API is __init__'s re-exports.
+    # `python -m summarizer` and the schemas (custom schemas build on them) are the exceptions.
+    public = sorted(m.name for m in pkgutil.iter_modules(summarizer.__path__) if not m.name.startswith("_"))
+    assert public == ["schemas"]
 
 
 def _readme_python() -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from summarizer import TONE_MAP
-from summarizer.scoring import (
+from summarizer._scoring import (
     aggregate,
     brief_of_line,
     match_strength,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.sentences import MAX_CHARS, Sentence, split_sentences
+from summarizer._sentences import MAX_CHARS, Sentence, split_sentences
 from tests.conftest import SEED
 
 EVAL = Path(__file__).parents[3] / "shared" / "eval"

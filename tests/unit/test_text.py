@@ -7,10 +7,10 @@ import hashlib
 from pathlib import Path
 
 import summarizer
-from summarizer.text import CONTENT_STOPWORDS, content_words, name_tokens, surname
+from summarizer._text import CONTENT_STOPWORDS, content_words, name_tokens, surname
 
 PACKAGE = Path(summarizer.__file__).parent
-EVALUATION = {"scoring.py", "evaluation.py"}
+EVALUATION = {"_scoring.py", "_evaluation.py"}
 """The evaluation's own modules: the only ones that may import the scorer."""
 
 
@@ -62,6 +62,6 @@ def test_the_runtime_never_imports_the_scorer() -> None:
     importers = sorted(
         str(path.relative_to(PACKAGE))
         for path in PACKAGE.rglob("*.py")
-        if path.name not in EVALUATION and "summarizer.scoring" in _imported_modules(path)
+        if path.name not in EVALUATION and "summarizer._scoring" in _imported_modules(path)
     )
     assert importers == []

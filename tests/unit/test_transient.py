@@ -4,7 +4,7 @@ import httpx
 import openai
 import pytest
 
-from summarizer.transient import RateLimiter, is_transient, retry_after
+from summarizer._transient import RateLimiter, is_transient, retry_after
 
 
 def _status_error(status: int, headers: dict[str, str] | None = None) -> openai.APIStatusError:

@@ -94,7 +94,7 @@ def _overrides(model: str | None, prompt: str | None, schema: str | None, no_cac
 
 def _version(value: bool) -> None:
     if value:
-        from summarizer.version import package_version
+        from summarizer._version import package_version
 
         typer.echo(f"summarizer {package_version()}")
         raise typer.Exit()
@@ -135,11 +135,11 @@ def brief(
 ) -> None:
     """Write a briefing note for one document."""
     with _errors():
-        from summarizer.config import load_settings
-        from summarizer.core import Summarizer
-        from summarizer.documents import read_document
-        from summarizer.files import write_atomic
-        from summarizer.render import render
+        from summarizer._config import load_settings
+        from summarizer._core import Summarizer
+        from summarizer._documents import read_document
+        from summarizer._files import write_atomic
+        from summarizer._render import render
 
         settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
         document = read_document(path, max_bytes=settings.max_document_bytes)
@@ -195,7 +195,7 @@ def _logs_to_stderr() -> Iterator[None]:
     whatever else writes there (litellm's log handler sends debug records to stdout; a stray
     print) goes to stderr."""
     if not _state.get("debug"):
-        from summarizer.litellm_loader import configure_litellm
+        from summarizer._litellm_loader import configure_litellm
 
         configure_litellm(_quiet_litellm)
     with contextlib.redirect_stdout(sys.stderr):
@@ -209,7 +209,7 @@ def schema_command(
 ) -> None:
     """Print the JSON Schema of the brief (what `brief --format json` writes)."""
     with _errors():
-        from summarizer.config import load_settings
+        from summarizer._config import load_settings
         from summarizer.schemas import get_schema, output_json_schema
 
         settings = load_settings({"schema": schema}, config_file=config)
@@ -257,17 +257,17 @@ def eval_command(
             return
         import asyncio
 
-        from summarizer import evaluation
-        from summarizer.config import load_settings
-        from summarizer.core import Summarizer
-        from summarizer.errors import InputError
+        from summarizer import _evaluation
+        from summarizer._config import load_settings
+        from summarizer._core import Summarizer
+        from summarizer._errors import InputError
 
         settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
-        chosen = evaluation.select_cases(
-            evaluation.load_cases(cases or []), source=source, sample=sample, seed=seed, limit=limit
+        chosen = _evaluation.select_cases(
+            _evaluation.load_cases(cases or []), source=source, sample=sample, seed=seed, limit=limit
         )
         if predictions:
-            outcomes = evaluation.load_predictions(predictions, chosen)
+            outcomes = _evaluation.load_predictions(predictions, chosen)
             if not outcomes:
                 raise InputError("none of the cases has a prediction in the given files")
             if len(outcomes) < len(chosen):
@@ -278,10 +278,10 @@ def eval_command(
             output.mkdir(parents=True, exist_ok=True)
             with _logs_to_stderr():
                 outcomes = asyncio.run(_run_eval(Summarizer(settings), chosen, concurrency, output))
-        scores, summary = evaluation.score(outcomes)
-        report = evaluation.build_report(outcomes, summary, evaluation.report_key(settings, outcomes))
-        evaluation.write_json(output / "report.json", report)
-        (output / "mistakes.md").write_text(evaluation.mistakes_markdown(outcomes, scores), encoding="utf-8")
+        scores, summary = _evaluation.score(outcomes)
+        report = _evaluation.build_report(outcomes, summary, _evaluation.report_key(settings, outcomes))
+        _evaluation.write_json(output / "report.json", report)
+        (output / "mistakes.md").write_text(_evaluation.mistakes_markdown(outcomes, scores), encoding="utf-8")
         _print_scores(report)
         failed = report["failed"]
         briefs = ", ".join(map(str, predictions)) if predictions else output / "predictions.jsonl"
@@ -296,7 +296,7 @@ async def _run_eval(summarizer: Any, cases: list[Any], concurrency: int, output:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from summarizer import evaluation
+    from summarizer import _evaluation
 
     with (
         (output / "predictions.jsonl").open("w", encoding="utf-8") as predictions,
@@ -314,12 +314,12 @@ async def _run_eval(summarizer: Any, cases: list[Any], concurrency: int, output:
 
         def done(outcome: Any) -> None:
             nonlocal failed
-            predictions.write(evaluation.prediction_line(outcome) + "\n")
+            predictions.write(_evaluation.prediction_line(outcome) + "\n")
             predictions.flush()
             failed += outcome.error is not None
             progress.update(task, advance=1, failed=failed)
 
-        return await evaluation.run_cases(summarizer, cases, concurrency=concurrency, on_done=done)
+        return await _evaluation.run_cases(summarizer, cases, concurrency=concurrency, on_done=done)
 
 
 class BatchFormat(StrEnum):
@@ -390,23 +390,23 @@ def batch_command(
         import asyncio
         import shlex
 
-        from summarizer import batch, manifest, provider_batch
-        from summarizer.config import load_settings
-        from summarizer.core import Summarizer
-        from summarizer.errors import InputError
-        from summarizer.folder_lock import folder_lock
+        from summarizer import _batch, _manifest, _provider_batch
+        from summarizer._config import load_settings
+        from summarizer._core import Summarizer
+        from summarizer._errors import InputError
+        from summarizer._folder_lock import folder_lock
 
         settings = load_settings(_overrides(model, prompt, schema, no_cache), config_file=config)
         formats = ["json", "md", "html"] if format is BatchFormat.all else [format.value]
         if via is Via.provider:
-            from summarizer.batch_api import refuse_unbatchable
+            from summarizer._batch_api import refuse_unbatchable
 
             refuse_unbatchable(settings)  # before reading any document
-        docs = batch.collect(inputs or [], from_jsonl=from_jsonl, max_bytes=settings.max_document_bytes)
+        docs = _batch.collect(inputs or [], from_jsonl=from_jsonl, max_bytes=settings.max_document_bytes)
         command = shlex.join(["summarizer", *sys.argv[1:]])
         if via is Via.provider:
             with _logs_to_stderr():
-                job = provider_batch.submit(
+                job = _provider_batch.submit(
                     Summarizer(settings),
                     docs,
                     output,
@@ -423,15 +423,15 @@ def batch_command(
                     EXIT_BATCH_FAILED,
                 )
             return
-        if provider_batch.is_open(output):
+        if _provider_batch.is_open(output):
             raise InputError(
                 f"{output}/ has a provider batch not yet collected: run `summarizer batch collect {output}`,"
                 " or give another --output folder"
             )
         with folder_lock(output, command):
-            manifest.remove_partial_outputs(output)
-            book = manifest.Manifest(output)
-            todo, done_before = manifest.pending(docs, book, force=force)
+            _manifest.remove_partial_outputs(output)
+            book = _manifest.Manifest(output)
+            todo, done_before = _manifest.pending(docs, book, force=force)
             if done_before:
                 done = f"{done_before} of {len(docs)} documents already done in {output}/"
                 _note(f"{done} (--force redoes them)")
@@ -470,7 +470,7 @@ async def _run_batch(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from summarizer.manifest import write_outputs
+    from summarizer._manifest import write_outputs
 
     counts: dict[str, Any] = {"ok": 0, "cached": 0, "failed": 0, "skipped": 0, "spent": 0.0}
     stop = asyncio.Event()
@@ -558,12 +558,12 @@ def batch_status_command(output: DirArg, config: ConfigOpt = None) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from summarizer import provider_batch
-        from summarizer.config import load_settings
+        from summarizer import _provider_batch
+        from summarizer._config import load_settings
 
         settings = load_settings({}, config_file=config)
         with _logs_to_stderr():
-            progress = provider_batch.status(settings, output)
+            progress = _provider_batch.status(settings, output)
         table = Table("batch", "round", "requests", "status", "succeeded", "failed", box=None, pad_edge=False)
         for job in progress.jobs:
             done = job.status == "collected"
@@ -606,8 +606,8 @@ def batch_collect_command(
 ) -> None:
     """Collect a provider batch: check and write each document's brief as its answers come in."""
     with _errors():
-        from summarizer import provider_batch
-        from summarizer.config import load_settings
+        from summarizer import _provider_batch
+        from summarizer._config import load_settings
 
         settings = load_settings({}, config_file=config)
         shown: list[str] = []
@@ -622,7 +622,7 @@ def batch_collect_command(
 
         try:
             with _logs_to_stderr():
-                collection = provider_batch.collect(
+                collection = _provider_batch.collect(
                     settings,
                     output,
                     reask=reask.value,
@@ -669,13 +669,13 @@ def serve_command(
     with _errors():
         import ipaddress
 
-        from summarizer.config import load_settings
-        from summarizer.errors import ConfigError
+        from summarizer._config import load_settings
+        from summarizer._errors import ConfigError
 
         try:  # the [service] extra
             import uvicorn
 
-            from summarizer.service import CONFIG_ENV
+            from summarizer._service import CONFIG_ENV
         except ModuleNotFoundError as e:
             raise ConfigError(
                 f"the HTTP service is not installed (no module {e.name}): pip install 'summarizer[service]'"
@@ -697,7 +697,7 @@ def serve_command(
             _note("warning: no service_tokens: every client on this host can use the service")
         with _logs_to_stderr():
             uvicorn.run(
-                "summarizer.service:app_from_env",
+                "summarizer._service:app_from_env",
                 factory=True,
                 host=host,
                 port=port,
@@ -711,8 +711,8 @@ def serve_command(
 def cache_stats(config: ConfigOpt = None) -> None:
     """Where the cache is, how many briefs it holds, and its size."""
     with _errors():
-        from summarizer.config import load_settings
-        from summarizer.core import Summarizer
+        from summarizer._config import load_settings
+        from summarizer._core import Summarizer
 
         stats = Summarizer(load_settings({}, config_file=config)).cache.stats()
         typer.echo(f"path: {stats.path}\nbriefs: {stats.entries}\nsize: {stats.size_bytes / 1e6:.1f} MB")
@@ -724,8 +724,8 @@ def cache_stats(config: ConfigOpt = None) -> None:
 def cache_clear(config: ConfigOpt = None) -> None:
     """Delete every cached brief."""
     with _errors():
-        from summarizer.config import load_settings
-        from summarizer.core import Summarizer
+        from summarizer._config import load_settings
+        from summarizer._core import Summarizer
 
         removed = Summarizer(load_settings({}, config_file=config)).cache.clear()
         typer.echo(f"removed {removed} briefs from the cache")
@@ -793,7 +793,7 @@ def _print_comparison(a_path: Path, b_path: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from summarizer.evaluation import compare_reports
+    from summarizer._evaluation import compare_reports
 
     a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (a_path, b_path))
     table = Table("source", "field", "metric", "A", "B", "B - A", title=f"A = {a_path}   B = {b_path}")
@@ -807,7 +807,7 @@ def _print_comparison(a_path: Path, b_path: Path) -> None:
 def config_show(config: ConfigOpt = None, model: ModelOpt = None) -> None:
     """Print every effective setting and where it came from (secrets masked)."""
     with _errors():
-        from summarizer.config import describe_settings
+        from summarizer._config import describe_settings
 
         rows = [("key", "value", "from"), *describe_settings({"model": model}, config_file=config)]
         # Plain columns, never cut to the terminal's width: a path or a URL shown can be copied.
@@ -825,7 +825,7 @@ class _errors:
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         if exc is None or isinstance(exc, (typer.Exit, typer.Abort, SystemExit)):
             return
-        from summarizer.errors import SummarizerError
+        from summarizer._errors import SummarizerError
 
         if _state["debug"]:
             import traceback

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from summarizer.checks import CUES, hedge_words, normalize_affiliation, party_name
-from summarizer.numbered import Numbered, Span
-from summarizer.prompts import Prompt, field_guide
+from summarizer._checks import CUES, hedge_words, normalize_affiliation, party_name
+from summarizer._numbered import Numbered, Span
+from summarizer._prompts import Prompt, field_guide
 from summarizer.schemas import brief as out
 from summarizer.schemas.passes import (
     Agenda,

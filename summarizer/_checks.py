@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from summarizer.text import TITLE_TOKENS, content_words, name_tokens, surname
+from summarizer._text import TITLE_TOKENS, content_words, name_tokens, surname
 
 if TYPE_CHECKING:
-    from summarizer.numbered import Numbered
+    from summarizer._numbered import Numbered
     from summarizer.schemas.passes import Participants, Party, Person, Undertaking
 
 

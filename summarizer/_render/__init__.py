@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from summarizer.render.html import to_html
-from summarizer.render.markdown import to_markdown
+from summarizer._render.html import to_html
+from summarizer._render.markdown import to_markdown
 
 __all__ = ["SUFFIXES", "render", "to_html", "to_markdown"]
 

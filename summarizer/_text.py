@@ -1,7 +1,7 @@
 """Text normalisation shared by the checks, chunking and the evaluation scorer: names folded to
 tokens, and the content words of an action or a topic.
 
-The runtime owns this module; :mod:`summarizer.scoring` imports it, so the scorer and the checks
+The runtime owns this module; :mod:`summarizer._scoring` imports it, so the scorer and the checks
 compare names and words the same way.
 """
 

@@ -1,6 +1,6 @@
 """The state of a folder's provider batch: ``OUTDIR/.provider-batch.sqlite``.
 
-It holds what :mod:`summarizer.provider_batch` needs to finish a batch in another process, a day
+It holds what :mod:`summarizer._provider_batch` needs to finish a batch in another process, a day
 later: the settings of the submission, the documents (their text, compressed), their parts, each
 request (its round, its batch, its answer once downloaded) and each batch. Requests themselves
 are not stored: they are rebuilt from the documents.
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from summarizer.chunking import Chunk
+from summarizer._chunking import Chunk
 
 if TYPE_CHECKING:
-    from summarizer.batch import Doc
-    from summarizer.batch_api import Answer
-    from summarizer.manifest import Manifest
+    from summarizer._batch import Doc
+    from summarizer._batch_api import Answer
+    from summarizer._manifest import Manifest
 
 STATE_NAME = ".provider-batch.sqlite"
 """Hidden, so that no document id can name it."""

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from summarizer.alignment import align
+from summarizer._alignment import align
 from summarizer.schemas.brief import Span
 
 M = TypeVar("M", bound=BaseModel)

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel
 
-from summarizer.errors import ConfigError
+from summarizer._errors import ConfigError
 
 PARTS = ("system", "user")
 

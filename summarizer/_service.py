@@ -33,17 +33,17 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from starlette.exceptions import HTTPException
 
-from summarizer.concurrency import map_bounded
-from summarizer.config import Settings, load_settings
-from summarizer.core import Summarizer
-from summarizer.documents import check_text, valid_unicode
-from summarizer.errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
-from summarizer.passes import PASSES
-from summarizer.prompts import available_prompts, load_prompt
-from summarizer.render import render
-from summarizer.render.html import service_page
+from summarizer._concurrency import map_bounded
+from summarizer._config import Settings, load_settings
+from summarizer._core import Summarizer
+from summarizer._documents import check_text, valid_unicode
+from summarizer._errors import ConfigError, InputError, OutputValidationError, ProviderError, SummarizerError
+from summarizer._passes import PASSES
+from summarizer._prompts import available_prompts, load_prompt
+from summarizer._render import render
+from summarizer._render.html import service_page
+from summarizer._version import package_version
 from summarizer.schemas import SCHEMAS, Brief, output_json_schema
-from summarizer.version import package_version
 
 CONFIG_ENV = "SUMMARIZER_SERVE_CONFIG"
 """The config file ``summarizer serve --config`` passes to its worker processes."""

@@ -1,8 +1,8 @@
 """Provider batch APIs: submit a file of requests, poll it, download its answers.
 
-With :mod:`summarizer.engine`, the only module that talks to providers. One class per API, each
-with the same methods (:class:`BatchAPI`); the model's profile (:mod:`summarizer.profiles`) says
-which one, so the route (:mod:`summarizer.provider_batch`) never asks which provider it has:
+With :mod:`summarizer._engine`, the only module that talks to providers. One class per API, each
+with the same methods (:class:`BatchAPI`); the model's profile (:mod:`summarizer._profiles`) says
+which one, so the route (:mod:`summarizer._provider_batch`) never asks which provider it has:
 
 - OpenAI's Files and Batches, through litellm's batch functions (``create_file``,
   ``create_batch``, ``retrieve_batch``, ``file_content``, ``list_batches``): they take the
@@ -26,12 +26,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-from summarizer.errors import ConfigError, ProviderError
-from summarizer.litellm_loader import load_litellm
-from summarizer.profiles import DIRECT, Target, profile_for
+from summarizer._errors import ConfigError, ProviderError
+from summarizer._litellm_loader import load_litellm
+from summarizer._profiles import DIRECT, Target, profile_for
 
 if TYPE_CHECKING:
-    from summarizer.config import Settings
+    from summarizer._config import Settings
 
 
 @dataclass(frozen=True)
@@ -375,7 +375,7 @@ R = TypeVar("R")
 
 def _retrying(settings: Settings) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Retry a control call (never a submission) on transient faults, as model calls are."""
-    from summarizer.transient import RateLimiter, with_retries
+    from summarizer._transient import RateLimiter, with_retries
 
     def wrap(func: Callable[..., R]) -> Callable[..., R]:
         return with_retries(

@@ -24,7 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from summarizer.errors import ConfigError
+from summarizer._errors import ConfigError
 
 EMBEDDED = "embedded"
 LOCAL_CONFIG = Path("summarizer.toml")

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from summarizer.errors import InputError
+from summarizer._errors import InputError
 
 # Share of control characters (other than whitespace) above which text counts as binary.
 _MAX_CONTROL_SHARE = 0.01

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from summarizer.alignment import align, normalized
-from summarizer.sentences import Sentence, split_sentences
+from summarizer._alignment import align, normalized
+from summarizer._sentences import Sentence, split_sentences
 
 NARROW_THRESHOLD = 75.0
 """Lowest fuzzy score at which an action is located inside its cited sentence."""

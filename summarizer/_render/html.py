@@ -11,7 +11,7 @@ from itertools import pairwise
 
 import jinja2
 
-from summarizer.render.markdown import FIRMNESS_HEADINGS
+from summarizer._render.markdown import FIRMNESS_HEADINGS
 from summarizer.schemas.brief import Brief, Span
 
 
@@ -19,7 +19,7 @@ from summarizer.schemas.brief import Brief, Span
 def _templates() -> jinja2.Environment:
     """The templates, every value autoescaped; an undefined name is an error, never blank."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("summarizer.render", "templates"),
+        loader=jinja2.PackageLoader("summarizer._render", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -15,28 +15,28 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
-from summarizer import passes
-from summarizer.budget import Budget
-from summarizer.cache import BriefCache, cache_key
-from summarizer.checks import Request
-from summarizer.chunking import Chunk, merge, split
-from summarizer.config import Settings, default_cache_path, load_settings
-from summarizer.documents import check_text
-from summarizer.errors import InputError, OutputValidationError
-from summarizer.grounding import ground
-from summarizer.numbered import Numbered
-from summarizer.profiles import profile_for
-from summarizer.prompts import Prompt, field_guide, load_prompt
+from summarizer import _passes
+from summarizer._budget import Budget
+from summarizer._cache import BriefCache, cache_key
+from summarizer._checks import Request
+from summarizer._chunking import Chunk, merge, split
+from summarizer._config import Settings, default_cache_path, load_settings
+from summarizer._documents import check_text
+from summarizer._errors import InputError, OutputValidationError
+from summarizer._grounding import ground
+from summarizer._numbered import Numbered
+from summarizer._profiles import profile_for
+from summarizer._prompts import Prompt, field_guide, load_prompt
+from summarizer._version import package_version
 from summarizer.schemas import Meta, get_schema, schema_version
 from summarizer.schemas.brief import Brief
-from summarizer.version import package_version
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
 
-    from summarizer.batch import BatchResult, Doc
-    from summarizer.engine import Completion, Engine
-    from summarizer.provider_batch import BatchCollection, BatchJob, BatchProgress
+    from summarizer._batch import BatchResult, Doc
+    from summarizer._engine import Completion, Engine
+    from summarizer._provider_batch import BatchCollection, BatchJob, BatchProgress
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -78,7 +78,7 @@ class _Job:
     def messages(self, text: str) -> list[dict[str, str]]:
         """The longest request for ``text``: what must fit the context window."""
         if self.in_passes:
-            return passes.messages(self.prompt, passes.PASSES[0], Numbered(text))
+            return _passes.messages(self.prompt, _passes.PASSES[0], Numbered(text))
         return self.prompt.render(document=text, fields=self.fields)
 
     def report(self, part: int, parts: int, step: str, tokens: int, done: bool = False) -> None:
@@ -121,7 +121,7 @@ class Summarizer:
             schema=job.schema_name,
             schema_version=schema_version(job.schema),
             # A brief's answers come from its passes' schemas: an edited description changes them.
-            schema_sha256="".join(schema_sha256(m) for m in [job.schema, *(p.model for p in passes.PASSES)])
+            schema_sha256="".join(schema_sha256(m) for m in [job.schema, *(p.model for p in _passes.PASSES)])
             if job.in_passes
             else schema_sha256(job.schema),
             library=package_version(),  # its checks and repairs shape the briefs it caches
@@ -153,7 +153,7 @@ class Summarizer:
 
     def _get_engine(self) -> Engine:
         if self._engine is None:
-            from summarizer.engine import Engine, resolve_target
+            from summarizer._engine import Engine, resolve_target
 
             self._engine = Engine(self.settings, resolve_target(self.settings))
         return self._engine
@@ -329,21 +329,21 @@ class Summarizer:
                 completion = engine.complete(messages, job.schema)
                 return [_Part(chunk, completion.output, [completion], [])]
             doc = Numbered(chunk.text)
-            requests: list[tuple[passes.Pass, Request, Completion]] = []
+            requests: list[tuple[_passes.Pass, Request, Completion]] = []
 
-            def one(p: passes.Pass) -> tuple[passes.Pass, Request, Completion]:
-                messages = passes.messages(job.prompt, p, doc)
+            def one(p: _passes.Pass) -> tuple[_passes.Pass, Request, Completion]:
+                messages = _passes.messages(job.prompt, p, doc)
                 engine.warm(messages)
                 _report(job, where, p.name, requests)
                 request = Request(doc)
-                return p, request, engine.complete(messages, passes.response_model(p, doc), request)
+                return p, request, engine.complete(messages, _passes.response_model(p, doc), request)
 
             if engine.target.one_at_a_time:
-                for p in passes.PASSES:
+                for p in _passes.PASSES:
                     requests.append(one(p))
             else:
-                with ThreadPoolExecutor(len(passes.PASSES)) as pool:
-                    requests = list(pool.map(one, passes.PASSES))
+                with ThreadPoolExecutor(len(_passes.PASSES)) as pool:
+                    requests = list(pool.map(one, _passes.PASSES))
             return [_assembled(chunk, doc, requests)]
         except OutputValidationError as e:
             smaller = self._smaller(job, chunk, e, halvings)
@@ -415,17 +415,17 @@ class Summarizer:
                 return [_Part(chunk, completion.output, [completion], [])]
             doc = Numbered(chunk.text)
 
-            async def one(p: passes.Pass) -> tuple[passes.Pass, Request, Completion]:
-                messages = passes.messages(job.prompt, p, doc)
+            async def one(p: _passes.Pass) -> tuple[_passes.Pass, Request, Completion]:
+                messages = _passes.messages(job.prompt, p, doc)
                 await asyncio.to_thread(engine.warm, messages)
                 _report(job, where, p.name)
                 request = Request(doc)
-                return p, request, await engine.acomplete(messages, passes.response_model(p, doc), request)
+                return p, request, await engine.acomplete(messages, _passes.response_model(p, doc), request)
 
             if engine.target.one_at_a_time:
-                requests = [await one(p) for p in passes.PASSES]
+                requests = [await one(p) for p in _passes.PASSES]
             else:
-                requests = list(await asyncio.gather(*(one(p) for p in passes.PASSES)))
+                requests = list(await asyncio.gather(*(one(p) for p in _passes.PASSES)))
             return [_assembled(chunk, doc, requests)]
         except OutputValidationError as e:
             smaller = self._smaller(job, chunk, e, halvings)
@@ -448,7 +448,7 @@ class Summarizer:
             max_cost: USD; once the next document would exceed it, the rest are ``skipped``.
             stop: set it to stop starting documents (those in flight finish).
         """
-        from summarizer.batch import Doc, run
+        from summarizer._batch import Doc, run
 
         docs = (d if isinstance(d, Doc) else Doc.from_text(f"doc-{i}", d) for i, d in enumerate(documents, 1))
         return run(self, docs, concurrency=concurrency, max_cost=max_cost, stop=stop)
@@ -475,19 +475,19 @@ class Summarizer:
             formats: the outputs' formats: ``json``, ``md``, ``html``.
             max_cost: USD; nothing is submitted if the estimate at batch prices is over it.
         """
-        from summarizer import provider_batch
-        from summarizer.batch import Doc
+        from summarizer import _provider_batch
+        from summarizer._batch import Doc
 
         docs = [d if isinstance(d, Doc) else Doc.from_text(f"doc-{i}", d) for i, d in enumerate(documents, 1)]
-        return provider_batch.submit(
+        return _provider_batch.submit(
             self, docs, outdir, formats=list(formats), max_cost=max_cost, force=force
         )
 
     def batch_status(self, job: BatchJob | Path) -> BatchProgress:
         """Where a provider batch stands (``job``, or the folder it was submitted for)."""
-        from summarizer import provider_batch
+        from summarizer import _provider_batch
 
-        return provider_batch.status(self.settings, job if isinstance(job, Path) else job.outdir)
+        return _provider_batch.status(self.settings, job if isinstance(job, Path) else job.outdir)
 
     def collect_batch(
         self,
@@ -510,9 +510,9 @@ class Summarizer:
             wait: poll every ``poll_interval`` seconds until every document is done; else look once.
             progress: called after each look.
         """
-        from summarizer import provider_batch
+        from summarizer import _provider_batch
 
-        return provider_batch.collect(
+        return _provider_batch.collect(
             self.settings,
             job if isinstance(job, Path) else job.outdir,
             reask=reask,
@@ -582,11 +582,13 @@ def _report(
     job.report(n, count, step, tokens)
 
 
-def _assembled(chunk: Chunk, doc: Numbered, requests: list[tuple[passes.Pass, Request, Completion]]) -> _Part:
+def _assembled(
+    chunk: Chunk, doc: Numbered, requests: list[tuple[_passes.Pass, Request, Completion]]
+) -> _Part:
     """The part's brief, built by the library from the passes' answers."""
     answers = {p.name: c.output for p, _, c in requests}
     repairs = [f"{p.name}: {r}" for p, request, _ in requests for r in request.repairs]
-    return _Part(chunk, passes.assemble(answers, doc), [c for _, _, c in requests], repairs)
+    return _Part(chunk, _passes.assemble(answers, doc), [c for _, _, c in requests], repairs)
 
 
 def _spent(parts: list[_Part]) -> float:

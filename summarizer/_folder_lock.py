@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from summarizer.errors import InputError
-from summarizer.files import write_atomic
+from summarizer._errors import InputError
+from summarizer._files import write_atomic
 
 LOCK_NAME = ".batch.lock"
 OWNER_NAME = ".batch.lock.owner"

@@ -1,7 +1,7 @@
 """Scoring briefs against gold annotations, exactly as the evaluation set's README specifies.
 
 Pure functions: read a prediction liberally, match one-to-one (names and content words
-normalised by :mod:`summarizer.text`, as the runtime's checks do), count, and aggregate
+normalised by :mod:`summarizer._text`, as the runtime's checks do), count, and aggregate
 micro-averaged scores per source and overall.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.text import content_words, name_tokens, surname
+from summarizer._text import content_words, name_tokens, surname
 
 LIST_FIELDS = ("participants", "commitments", "agenda")
 

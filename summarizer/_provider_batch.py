@@ -33,14 +33,14 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from summarizer import batch_api, passes
-from summarizer.batch import BatchResult, Doc
-from summarizer.batch_state import STATE_NAME, BatchState, StoredDocument
-from summarizer.checks import Request
-from summarizer.chunking import Chunk
-from summarizer.concurrency import map_bounded
-from summarizer.documents import text_sha256
-from summarizer.errors import (
+from summarizer import _batch_api, _passes
+from summarizer._batch import BatchResult, Doc
+from summarizer._batch_state import STATE_NAME, BatchState, StoredDocument
+from summarizer._checks import Request
+from summarizer._chunking import Chunk
+from summarizer._concurrency import map_bounded
+from summarizer._documents import text_sha256
+from summarizer._errors import (
     BudgetError,
     ConfigError,
     InputError,
@@ -48,14 +48,14 @@ from summarizer.errors import (
     ProviderError,
     SummarizerError,
 )
-from summarizer.folder_lock import folder_lock
-from summarizer.manifest import Manifest, pending, write_outputs
-from summarizer.numbered import Numbered
+from summarizer._folder_lock import folder_lock
+from summarizer._manifest import Manifest, pending, write_outputs
+from summarizer._numbered import Numbered
 
 if TYPE_CHECKING:
-    from summarizer.config import Settings
-    from summarizer.core import Summarizer, _Job, _Part
-    from summarizer.engine import Completion, Engine
+    from summarizer._config import Settings
+    from summarizer._core import Summarizer, _Job, _Part
+    from summarizer._engine import Completion, Engine
 
 EXPECTED_COMPLETION_TOKENS = 150
 """Tokens an answer is expected to take, for the estimate (one pass of a brief of the seed
@@ -187,9 +187,9 @@ def submit(
         ProviderError: the submission failed.
     """
     settings = summarizer.settings
-    batch_api.refuse_unbatchable(settings)
+    _batch_api.refuse_unbatchable(settings)
     engine = summarizer._get_engine()
-    api = batch_api.for_target(settings, engine.target)
+    api = _batch_api.for_target(settings, engine.target)
     formats = formats or ["json"]
     unknown = sorted(set(formats) - {"json", "md", "html"})
     if unknown:
@@ -214,7 +214,7 @@ def submit(
 def _submit(
     summarizer: Summarizer,
     engine: Engine,
-    api: batch_api.BatchAPI,
+    api: _batch_api.BatchAPI,
     store: BatchState,
     book: Manifest,
     docs: Iterable[Doc],
@@ -328,8 +328,8 @@ def _steps(
         return [(ONE_PASS, job.messages(chunk.text), job.schema, None)]
     doc = Numbered(chunk.text)
     return [
-        (p.name, passes.messages(job.prompt, p, doc), passes.response_model(p, doc), doc)
-        for p in passes.PASSES
+        (p.name, _passes.messages(job.prompt, p, doc), _passes.response_model(p, doc), doc)
+        for p in _passes.PASSES
     ]
 
 
@@ -374,7 +374,7 @@ class _Spool:
     """Batch lines written to temporary files as they are made, a document's requests always in
     one batch, each batch within the provider's limits."""
 
-    def __init__(self, api: batch_api.BatchAPI, outdir: Path, max_requests: int = 0) -> None:
+    def __init__(self, api: _batch_api.BatchAPI, outdir: Path, max_requests: int = 0) -> None:
         self.api = api
         self.outdir = outdir
         self.max_requests = min(max_requests or api.max_requests, api.max_requests)
@@ -407,7 +407,7 @@ class _Spool:
 
 
 def _send(
-    store: BatchState, api: batch_api.BatchAPI, spool: _Spool, book: Manifest, *, round: int
+    store: BatchState, api: _batch_api.BatchAPI, spool: _Spool, book: Manifest, *, round: int
 ) -> list[str]:
     """Submit the spooled batches; each id is recorded, and each of its documents gets a
     ``submitted`` manifest line, before the next submission."""
@@ -447,7 +447,7 @@ def _uninterrupted() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def _recover(store: BatchState, api: batch_api.BatchAPI) -> None:
+def _recover(store: BatchState, api: _batch_api.BatchAPI) -> None:
     """Settle submissions cut off before their id was recorded: find the batch at the provider,
     or put its requests back to be submitted."""
     for placeholder, token, count, submitted in store.submissions_in_doubt():
@@ -483,7 +483,7 @@ def status(settings: Settings, outdir: Path) -> BatchProgress:
     """Where ``outdir``'s provider batch stands; asks the provider about the batches not collected."""
     summarizer, store = _reopen(settings, outdir)
     with store:
-        api = batch_api.for_target(summarizer.settings, summarizer._get_engine().target)
+        api = _batch_api.for_target(summarizer.settings, summarizer._get_engine().target)
         return _progress(store, outdir, api, ask=True)
 
 
@@ -514,7 +514,7 @@ def collect(
     collection = BatchCollection(_empty_progress(outdir))
     with folder_lock(outdir, command), store:
         engine = summarizer._get_engine()
-        api = batch_api.for_target(summarizer.settings, engine.target)
+        api = _batch_api.for_target(summarizer.settings, engine.target)
         _recover(store, api)
         book = Manifest(outdir)
         try:
@@ -540,7 +540,7 @@ def _reopen(settings: Settings, outdir: Path) -> tuple[Summarizer, BatchState]:
         InputError: no provider batch in ``outdir``.
         ConfigError: the prompt, schema or library changed since it was submitted.
     """
-    from summarizer.core import Summarizer
+    from summarizer._core import Summarizer
 
     path = outdir / STATE_NAME
     if not path.exists():
@@ -562,7 +562,7 @@ def _reopen(settings: Settings, outdir: Path) -> tuple[Summarizer, BatchState]:
     return summarizer, store
 
 
-def _download(store: BatchState, api: batch_api.BatchAPI) -> None:
+def _download(store: BatchState, api: _batch_api.BatchAPI) -> None:
     """Store the answers of every batch that has ended, one batch per transaction."""
     for job_id in store.waiting_jobs():
         job = api.status(job_id)
@@ -600,7 +600,7 @@ JUDGED_AT_ONCE = 500
 def _finish_ready(
     summarizer: Summarizer,
     engine: Engine,
-    api: batch_api.BatchAPI,
+    api: _batch_api.BatchAPI,
     store: BatchState,
     book: Manifest,
     outdir: Path,
@@ -706,7 +706,7 @@ def _judge(
 
 def _completion(output: BaseModel, answers: list[dict[str, Any]], prices: Any) -> Completion:
     """The step's output and what its answers cost, at batch prices."""
-    from summarizer.engine import Completion
+    from summarizer._engine import Completion
 
     prompt = sum(_usage(a, "prompt_tokens") for a in answers)
     completion = sum(_usage(a, "completion_tokens") for a in answers)
@@ -801,13 +801,13 @@ def _settle(
         return result, []
     if sends:
         return None, sends
-    from summarizer.core import _assembled, _Part
+    from summarizer._core import _assembled, _Part
 
     parts: list[_Part] = []
     for part, chunk, _, note in doc.parts:
         steps = verdicts[part]
         if job.in_passes:
-            answered = [(p, steps[p.name].request, steps[p.name].completion) for p in passes.PASSES]
+            answered = [(p, steps[p.name].request, steps[p.name].completion) for p in _passes.PASSES]
             built = _assembled(chunk, Numbered(chunk.text), answered)  # type: ignore[arg-type]
         else:
             completion = steps[ONE_PASS].completion
@@ -821,7 +821,7 @@ def _settle(
     return result, []
 
 
-def _progress(store: BatchState, outdir: Path, api: batch_api.BatchAPI, *, ask: bool) -> BatchProgress:
+def _progress(store: BatchState, outdir: Path, api: _batch_api.BatchAPI, *, ask: bool) -> BatchProgress:
     jobs = []
     for job_id, round, requests, state in store.jobs():
         if state == "submitting":  # cut off before its id came back: collect looks it up

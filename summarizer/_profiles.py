@@ -4,7 +4,7 @@ A :class:`ModelProfile` owns a family's quirks: the instructor mode it is asked 
 policy, how its tokens are counted and priced, its warm-up, its context window, whether litellm
 may drop the parameters it does not take, and its batch API. :func:`profile_for` finds the
 profile of a configured model string; the engine and the batch route ask it, never the
-provider's name. The embedded model is one profile, whose runtime (:mod:`summarizer.embedded`)
+provider's name. The embedded model is one profile, whose runtime (:mod:`summarizer._embedded`)
 plugs in behind the same methods.
 
 Nothing here imports litellm at import time: the key check runs before litellm's seconds of import.
@@ -16,12 +16,12 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from summarizer.config import EMBEDDED, Settings, mask_url, user_cache_dir
-from summarizer.errors import ConfigError
+from summarizer._config import EMBEDDED, Settings, mask_url, user_cache_dir
+from summarizer._errors import ConfigError
 
 if TYPE_CHECKING:
-    from summarizer.batch_api import BatchAPI
-    from summarizer.embedded import EmbeddedRuntime
+    from summarizer._batch_api import BatchAPI
+    from summarizer._embedded import EmbeddedRuntime
 
 Messages = list[dict[str, str]]
 
@@ -201,7 +201,7 @@ def _no_batch_api(provider: str, settings: Settings) -> ConfigError:
 @dataclass(frozen=True)
 class _OpenAI(ModelProfile):
     def batch_api(self, settings: Settings, target: Target) -> BatchAPI:
-        from summarizer.batch_api import OpenAIBatches
+        from summarizer._batch_api import OpenAIBatches
 
         return OpenAIBatches(target, settings)
 
@@ -209,30 +209,30 @@ class _OpenAI(ModelProfile):
 @dataclass(frozen=True)
 class _Anthropic(ModelProfile):
     def batch_api(self, settings: Settings, target: Target) -> BatchAPI:
-        from summarizer.batch_api import AnthropicBatches
+        from summarizer._batch_api import AnthropicBatches
 
         return AnthropicBatches(target, settings)
 
 
 @dataclass(frozen=True)
 class EmbeddedProfile(ModelProfile):
-    """The built-in local model: its runtime (:mod:`summarizer.embedded`) serves it in this
+    """The built-in local model: its runtime (:mod:`summarizer._embedded`) serves it in this
     process, on loopback, and litellm reaches it as an OpenAI-compatible server."""
 
     def resolve(self, settings: Settings) -> Target:
         """Load the model (with ``api_base``: a server of it that runs already, as the recorded
         tests replay one)."""
-        from summarizer import embedded
+        from summarizer import _embedded
 
-        embedded.load_xllamacpp()  # its grammars are needed even to reach a server of it elsewhere
+        _embedded.load_xllamacpp()  # its grammars are needed even to reach a server of it elsewhere
         api_base = (
             settings.api_base
-            or embedded.runtime(user_cache_dir(), settings.context_size, settings.threads).api_base
+            or _embedded.runtime(user_cache_dir(), settings.context_size, settings.threads).api_base
         )
         return Target(
-            model=f"openai/{embedded.MODEL_NAME}",
+            model=f"openai/{_embedded.MODEL_NAME}",
             provider=self.family,
-            model_name=embedded.MODEL_NAME,
+            model_name=_embedded.MODEL_NAME,
             api_base=api_base,
             api_key="embedded",  # the loopback server checks no key; the SDK wants one
             mode=self.mode if settings.mode == "auto" else settings.mode,
@@ -242,13 +242,13 @@ class EmbeddedProfile(ModelProfile):
     def adapt(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The JSON Schema as a grammar that allows no free whitespace: asked with
         ``response_format``, the model indents its answer, and every indent is a token to write."""
-        from summarizer import embedded
+        from summarizer import _embedded
 
         response_format = kwargs.get("response_format") or {}
         if response_format.get("type") != "json_schema":
             return kwargs
         schema = response_format["json_schema"]["schema"]
-        extra = {**(kwargs.get("extra_body") or {}), "grammar": embedded.compact_grammar(schema)}
+        extra = {**(kwargs.get("extra_body") or {}), "grammar": _embedded.compact_grammar(schema)}
         return {**{k: v for k, v in kwargs.items() if k != "response_format"}, "extra_body": extra}
 
     def count_tokens(self, target: Target, messages: Messages) -> int | None:
@@ -267,9 +267,9 @@ class EmbeddedProfile(ModelProfile):
             runtime.warm_prefix(messages[0]["content"])
 
     def cache_identity(self, settings: Settings) -> tuple[str, str | None]:
-        from summarizer import embedded
+        from summarizer import _embedded
 
-        return f"{self.family}:{embedded.MODEL_NAME}:{settings.context_size}", None
+        return f"{self.family}:{_embedded.MODEL_NAME}:{settings.context_size}", None
 
     def where(self, target: Target) -> str:
         return self.family
@@ -280,9 +280,9 @@ class EmbeddedProfile(ModelProfile):
 
 def _runtime_of(target: Target) -> EmbeddedRuntime | None:
     """The embedded runtime serving ``target`` in this process, if it is loaded."""
-    from summarizer import embedded
+    from summarizer import _embedded
 
-    runtime = embedded.current()
+    runtime = _embedded.current()
     return runtime if runtime is not None and runtime.api_base == target.api_base else None
 
 
@@ -339,6 +339,6 @@ def named_key(variable: str, provider: str) -> str:
 
 
 def _litellm() -> Any:
-    from summarizer.litellm_loader import load_litellm
+    from summarizer._litellm_loader import load_litellm
 
     return load_litellm()

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summarizer.concurrency import map_bounded
-from summarizer.config import Settings
-from summarizer.core import Summarizer
-from summarizer.errors import InputError, SummarizerError
-from summarizer.files import write_atomic
+from summarizer._concurrency import map_bounded
+from summarizer._config import Settings
+from summarizer._core import Summarizer
+from summarizer._errors import InputError, SummarizerError
+from summarizer._files import write_atomic
+from summarizer._scoring import CaseScore, aggregate, read_prediction, score_case
 from summarizer.schemas import TONE_MAP
-from summarizer.scoring import CaseScore, aggregate, read_prediction, score_case
 
 Case = dict[str, Any]
 

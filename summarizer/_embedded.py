@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from summarizer.errors import ConfigError, ProviderError
+from summarizer._errors import ConfigError, ProviderError
 
 log = logging.getLogger("summarizer")
 

@@ -1,10 +1,10 @@
 """The one module that imports instructor and litellm.
 
-It calls the request target that the model's profile (:mod:`summarizer.profiles`) resolves,
+It calls the request target that the model's profile (:mod:`summarizer._profiles`) resolves,
 through instructor over litellm (validation and re-asks by instructor, providers by litellm),
 and maps their failures onto the SummarizerError family. It changes neither library: litellm's
 settings go with each call, and instructor is used through its public API (its internals that
-a provider batch needs are in :mod:`summarizer.instructor_adapter`).
+a provider batch needs are in :mod:`summarizer._instructor_adapter`).
 """
 
 from __future__ import annotations
@@ -18,20 +18,20 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from summarizer import instructor_adapter, transient
-from summarizer.config import Settings, mask_url
-from summarizer.errors import (
+from summarizer import _instructor_adapter, _transient
+from summarizer._config import Settings, mask_url
+from summarizer._errors import (
     InputError,
     OutputValidationError,
     ProviderError,
     SummarizerError,
 )
-from summarizer.litellm_loader import load_litellm
-from summarizer.profiles import Target, profile_for
-from summarizer.transient import RateLimiter, with_async_retries, with_retries
+from summarizer._litellm_loader import load_litellm
+from summarizer._profiles import Target, profile_for
+from summarizer._transient import RateLimiter, with_async_retries, with_retries
 
 if TYPE_CHECKING:
-    from summarizer.checks import Request
+    from summarizer._checks import Request
 
 Messages = list[dict[str, str]]
 
@@ -180,16 +180,16 @@ class Engine:
             self._sync = instructor.from_litellm(call, mode=self._mode())
         retries = self.settings.max_retries if retries is None else retries
         counter = _AttemptCounter(retries + 1)
-        waits = transient.attempts_log.set([])
+        waits = _transient.attempts_log.set([])
         try:
             with self._errors(counter):
                 output = self._sync.create(
                     **self._kwargs(messages, response_model, counter.watch(request), retries),
                     hooks=counter.hooks(),
                 )
-            return self._completion(output, counter, len(transient.attempts_log.get() or []))
+            return self._completion(output, counter, len(_transient.attempts_log.get() or []))
         finally:
-            transient.attempts_log.reset(waits)
+            _transient.attempts_log.reset(waits)
 
     async def acomplete(
         self,
@@ -212,16 +212,16 @@ class Engine:
             self._async = instructor.from_litellm(call, mode=self._mode())
         retries = self.settings.max_retries if retries is None else retries
         counter = _AttemptCounter(retries + 1)
-        waits = transient.attempts_log.set([])
+        waits = _transient.attempts_log.set([])
         try:
             with self._errors(counter):
                 output = await self._async.create(
                     **self._kwargs(messages, response_model, counter.watch(request), retries),
                     hooks=counter.hooks(),
                 )
-            return self._completion(output, counter, len(transient.attempts_log.get() or []))
+            return self._completion(output, counter, len(_transient.attempts_log.get() or []))
         finally:
-            transient.attempts_log.reset(waits)
+            _transient.attempts_log.reset(waits)
 
     def _completion(self, output: BaseModel, counter: _AttemptCounter, transient_retries: int) -> Completion:
         usage = getattr(output, "_total_usage", None) or getattr(
@@ -249,7 +249,7 @@ class Engine:
         """The request the direct route makes for ``response_model``, as instructor hands it to
         litellm (OpenAI's chat format, the model named without its provider), without key, base URL
         or timeout: one request of a provider batch."""
-        return instructor_adapter.request_kwargs(
+        return _instructor_adapter.request_kwargs(
             _response_model(response_model),
             self._mode(),
             model=self.target.model_name,
@@ -263,7 +263,7 @@ class Engine:
     ) -> dict[str, Any]:
         """``request`` followed by its ``answer`` and the re-ask that names ``error``, as instructor
         would send it next."""
-        return instructor_adapter.reask_kwargs(request, self._mode(), _model_response(answer), error)
+        return _instructor_adapter.reask_kwargs(request, self._mode(), _model_response(answer), error)
 
     def parse_answer(
         self, answer: dict[str, Any], response_model: type[BaseModel], request: Request | None, *, last: bool
@@ -281,7 +281,7 @@ class Engine:
         if request is not None:
             request.last_attempt = lambda: last
         try:
-            output: BaseModel = instructor_adapter.parse(
+            output: BaseModel = _instructor_adapter.parse(
                 _model_response(answer),
                 _response_model(response_model),
                 self._mode(),

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from summarizer.batch import BatchResult, Doc
-from summarizer.documents import text_sha256
-from summarizer.files import remove_temporaries, write_atomic
-from summarizer.render import SUFFIXES, render
+from summarizer._batch import BatchResult, Doc
+from summarizer._documents import text_sha256
+from summarizer._files import remove_temporaries, write_atomic
+from summarizer._render import SUFFIXES, render
 
 DONE = ("ok", "cached")
 

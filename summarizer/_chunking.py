@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from summarizer.checks import same_person
+from summarizer._checks import same_person
+from summarizer._sentences import split_sentences
+from summarizer._text import content_words
 from summarizer.schemas.brief import TONE_MAP, AgendaItem, Commitment, Participant, Span
-from summarizer.sentences import split_sentences
-from summarizer.text import content_words
 
 OVERLAP = 0.1
 """Share of a part repeated at the start of the next one, so no sentence loses its context."""

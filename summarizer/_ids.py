@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import PurePath
 
-from summarizer.errors import InputError
+from summarizer._errors import InputError
 
 RULES = (
     "an id is a relative path: segments separated by '/', none empty, '.', '..' or starting with"

@@ -7,7 +7,7 @@ until one has finished, nothing stops the work.
 
 from __future__ import annotations
 
-from summarizer.errors import BudgetError
+from summarizer._errors import BudgetError
 
 
 class Budget:

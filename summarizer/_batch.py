@@ -2,7 +2,7 @@
 
 :func:`run` is the library's batch (``Summarizer.batch``): an async iterator of one
 :class:`BatchResult` per document, in the order they finish. Writing outputs, the manifest and
-resuming are in :mod:`summarizer.manifest`.
+resuming are in :mod:`summarizer._manifest`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from summarizer import ids
-from summarizer.budget import Budget
-from summarizer.concurrency import map_bounded
-from summarizer.documents import read_document, text_sha256
-from summarizer.errors import InputError, SummarizerError
+from summarizer import _ids
+from summarizer._budget import Budget
+from summarizer._concurrency import map_bounded
+from summarizer._documents import read_document, text_sha256
+from summarizer._errors import InputError, SummarizerError
 
 if TYPE_CHECKING:
-    from summarizer.core import Summarizer
+    from summarizer._core import Summarizer
 
 Status = Literal["ok", "cached", "failed", "skipped"]
 
@@ -139,7 +139,7 @@ def collect(inputs: Iterable[str], *, from_jsonl: Path | None = None, max_bytes:
     """Documents from files, folders (their .txt, .md and .text files) and globs, and a JSONL file.
 
     A file's id is its path relative to the folder given (its name, for a file or a glob match),
-    without the suffix, made valid by :func:`summarizer.ids.from_path`; its source is its path.
+    without the suffix, made valid by :func:`summarizer._ids.from_path`; its source is its path.
 
     Raises:
         InputError: an input that matches nothing, a bad JSONL line or id, or two documents with
@@ -156,14 +156,14 @@ def collect(inputs: Iterable[str], *, from_jsonl: Path | None = None, max_bytes:
                 and p.suffix in DOCUMENT_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
-            docs += [_file_doc(p, ids.from_path(p.relative_to(path)), max_bytes) for p in files]
+            docs += [_file_doc(p, _ids.from_path(p.relative_to(path)), max_bytes) for p in files]
         elif path.is_file():
-            docs.append(_file_doc(path, ids.from_path(Path(path.name)), max_bytes))
+            docs.append(_file_doc(path, _ids.from_path(Path(path.name)), max_bytes))
         else:
             matches = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
             if not matches:
                 raise InputError(f"no such file, folder or match: {item}")
-            docs += [_file_doc(p, ids.from_path(Path(p.name)), max_bytes) for p in matches]
+            docs += [_file_doc(p, _ids.from_path(Path(p.name)), max_bytes) for p in matches]
     if from_jsonl is not None:
         docs += _jsonl_docs(from_jsonl)
     seen: dict[str, str] = {}
@@ -176,7 +176,7 @@ def collect(inputs: Iterable[str], *, from_jsonl: Path | None = None, max_bytes:
 
 def _file_doc(path: Path, id: str, max_bytes: int) -> Doc:
     return Doc(
-        id=ids.checked(id, str(path)),
+        id=_ids.checked(id, str(path)),
         source=str(path),
         read=lambda: read_document(path, max_bytes=max_bytes).text,
     )
@@ -198,5 +198,5 @@ def _jsonl_docs(path: Path) -> list[Doc]:
                 raise InputError(f"{where}: not JSON: {e}") from e
             if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
                 raise InputError(f'{where}: each line must be {{"id": ..., "text": "..."}}')
-            docs.append(Doc.from_text(ids.checked(str(row["id"]), where), row["text"], where))
+            docs.append(Doc.from_text(_ids.checked(str(row["id"]), where), row["text"], where))
     return docs
