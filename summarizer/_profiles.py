@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from summarizer._config import EMBEDDED, Settings, mask_url, user_cache_dir
 from summarizer._errors import ConfigError
+from summarizer._litellm_loader import load_litellm
 
 if TYPE_CHECKING:
     from summarizer._batch_api import BatchAPI
@@ -89,7 +90,7 @@ class ModelProfile:
     def resolve(self, settings: Settings) -> Target:
         """The request target of ``settings``; ConfigError for an unknown model or a missing key."""
         self.check_key(settings)  # a missing key is told at once, not after litellm's seconds of import
-        litellm = _litellm()
+        litellm = load_litellm()
         try:
             model_name, provider, _, _ = litellm.get_llm_provider(settings.model, api_base=settings.api_base)
         except Exception as e:  # litellm raises several types for an unknown model
@@ -111,7 +112,7 @@ class ModelProfile:
         """The key to send: the named variable's, or none where litellm finds its own."""
         if settings.api_key_env:
             return named_key(settings.api_key_env, provider)
-        status = _litellm().validate_environment(model=settings.model)
+        status = load_litellm().validate_environment(model=settings.model)
         missing = [k for k in status.get("missing_keys", []) if "KEY" in k or "TOKEN" in k]
         if not missing:
             return None
@@ -125,7 +126,7 @@ class ModelProfile:
     def context_tokens(self, model: str) -> int | None:
         """The model's context window, where litellm's price map knows it."""
         try:
-            window = _litellm().get_model_info(model).get("max_input_tokens")
+            window = load_litellm().get_model_info(model).get("max_input_tokens")
         except Exception:  # a model missing from the price table has no known window
             return None
         return int(window) if window else None
@@ -137,14 +138,14 @@ class ModelProfile:
     def count_tokens(self, target: Target, messages: Messages) -> int | None:
         """Tokens of the prompt, by litellm's tokenizer of the model; ``None`` when unknown."""
         try:
-            return int(_litellm().token_counter(model=target.model, messages=messages))
+            return int(load_litellm().token_counter(model=target.model, messages=messages))
         except Exception:  # an unknown tokenizer only skips the length pre-check
             return None
 
     def cost(self, target: Target, prompt_tokens: int, completion_tokens: int) -> float | None:
         """USD of a call, from litellm's price map; ``None`` for a model it has no price for."""
         try:
-            prompt_cost, completion_cost = _litellm().cost_per_token(
+            prompt_cost, completion_cost = load_litellm().cost_per_token(
                 model=target.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
             )
         except Exception:  # a model missing from the price table has no known cost
@@ -181,7 +182,7 @@ class _Hosted(ModelProfile):
 
     def refuse_batch(self, settings: Settings) -> None:
         try:
-            _, provider, _, _ = _litellm().get_llm_provider(settings.model, api_base=settings.api_base)
+            _, provider, _, _ = load_litellm().get_llm_provider(settings.model, api_base=settings.api_base)
         except Exception:  # an unknown model is reported by the engine, with its own message
             return
         profile = profile_named(provider)  # "gpt-4o-mini" is OpenAI's, though it does not say so
@@ -336,9 +337,3 @@ def named_key(variable: str, provider: str) -> str:
     if not key:
         raise ConfigError(f"{variable} is not set: it should hold the API key for {provider} (api_key_env)")
     return key
-
-
-def _litellm() -> Any:
-    from summarizer._litellm_loader import load_litellm
-
-    return load_litellm()
