@@ -11,7 +11,9 @@ Field descriptions are the model's instructions (the prompt shows them as a fiel
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -110,37 +112,102 @@ class Agenda(_Answer):
     )
 
 
-class Undertaking(_Item):
-    """Something a party undertook, or is expected or able to do."""
+Firmness = Literal["firm", "expected", "possible"]
 
-    actor: Annotated[str, Field(max_length=80)] = Field(
-        description='Who undertook it, as the document names them: "France", "Paul Martin",'
-        ' or both parties by name, "Chile and France".'
-    )
-    action: Annotated[str, Field(max_length=120)] = Field(
-        description='What they undertook, a short verb phrase: "fund the port study".'
-    )
-    firmness: Literal["firm", "expected", "possible"] = Field(
-        description="firm: agreed, pledged, signed, will. expected: is expected to, plans to,"
-        " will likely. possible: may, could, might, explore, offered."
-    )
+
+class Undertaking(_Item):
+    """Something a party undertook, or is expected or able to do: what the library checks and
+    builds on. The model does not write it in this form (see :func:`by_cue`)."""
+
+    actor: Annotated[str, Field(max_length=80)]
+    action: Annotated[str, Field(max_length=120)]
+    firmness: Firmness
     evidence: Cites
 
 
 class Commitments(_Answer):
-    """Pass 3: who committed to what, and how firmly."""
+    """Pass 3 as the library reads it: who committed to what, how firmly, and where it is said."""
 
-    commitments: Annotated[list[Undertaking], Field(max_length=8)] = Field(
-        description="Each undertaking once, under the party that undertook it; [] if none."
-    )
-
-
-class SomeCommitments(Commitments):
-    """Pass 3, for a document whose words promise at least one undertaking."""
-
-    commitments: Annotated[list[Undertaking], Field(min_length=1, max_length=8)] = Field(
+    commitments: list[Undertaking] = Field(
         description="Each undertaking once, under the party that undertook it."
     )
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Words of undertaking in the document: the key the model answers under ("3 agreed to
+    strengthen ties"), the sentence it is in, and the firmness its words give."""
+
+    key: str
+    sentence: int
+    firmness: Firmness
+
+
+class _ByCue(Commitments):
+    """Pass 3 as the model answers it: for each place in the document with words of undertaking,
+    who undertook what, or null.
+
+    A small model asked for a list of commitments stops after the first few, and puts them under
+    the wrong party. Asked about each place in turn, keyed by its own words, it considers them
+    all; choosing the actor from the parties the first pass found, it cannot invent one. The
+    words fix the firmness, so the model does not write it. The library reads the answer as
+    :class:`Commitments`, each citing its sentence.
+    """
+
+    model_config = ConfigDict(json_schema_extra=lambda schema, cls: _cue_schema(schema, cls))
+    cues: ClassVar[tuple[Cue, ...]] = ()
+    actors: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_cue(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "commitments" in data:
+            return data
+        missing = [c.key for c in cls.cues if c.key not in data]
+        if missing:
+            raise ValueError(f"answer for each of {', '.join(missing)}: null if it is not an undertaking")
+        pledges = []
+        for c in cls.cues:
+            said = data[c.key]
+            if not isinstance(said, dict):
+                continue
+            actor = said.get("actor")
+            actor = " and ".join(actor) if isinstance(actor, list) else actor
+            pledges.append({**said, "actor": actor, "firmness": c.firmness, "evidence": [c.sentence]})
+        return {"commitments": pledges}
+
+
+ACTOR = "Who undertook it: one party, or both for a joint undertaking."
+ACTION = 'What they undertook, a short verb phrase: "fund the port study".'
+
+
+def _cue_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    cues: tuple[Cue, ...] = getattr(cls, "cues", ())
+    actors: tuple[str, ...] = getattr(cls, "actors", ())
+    who: dict[str, Any] = {"type": "string", "maxLength": 80}
+    if actors:
+        who = {"type": "array", "items": {"enum": list(actors)}, "minItems": 1, "maxItems": 3}
+    pledge = {
+        "type": "object",
+        "properties": {
+            "actor": {**who, "description": ACTOR},
+            "action": {"type": "string", "maxLength": 120, "description": ACTION},
+        },
+        "required": ["actor", "action"],
+        "additionalProperties": False,
+    }
+    schema.pop("$defs", None)
+    schema["properties"] = {c.key: {"anyOf": [pledge, {"type": "null"}]} for c in cues}
+    schema["required"] = [c.key for c in cues]
+    schema["additionalProperties"] = False
+
+
+@lru_cache(maxsize=256)
+def by_cue(cues: tuple[Cue, ...], actors: tuple[str, ...] = ()) -> type[Commitments]:
+    """Pass 3's response model: an answer, or null, under each of ``cues``; the actor one or more
+    of ``actors`` (free text if none are known)."""
+    namespace = {"cues": cues, "actors": actors, "__module__": __name__}
+    return type("CommitmentsByCue", (_ByCue,), namespace)
 
 
 ToneOf = Annotated[

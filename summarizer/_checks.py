@@ -162,12 +162,14 @@ class Problem:
 class Request:
     """One pass's request as its checks see it, through instructor's validation context.
 
+    ``people`` is the participants' answer, for a pass asked after it (commitments' actors).
     ``last_attempt`` is set by the engine: on the last attempt the checks fix what they can
     instead of asking again. ``repairs`` collects what the library fixed; ``earlier`` the
     answers sent back for a re-ask, whose lost items the last attempt restores.
     """
 
     doc: Numbered
+    people: Participants | None = None
     repairs: list[str] = field(default_factory=list)
     earlier: list[BaseModel] = field(default_factory=list)
     last_attempt: Callable[[], bool] = lambda: True
@@ -177,9 +179,11 @@ class Request:
         final = self.last_attempt()
         if final and self.earlier:
             self.repairs += [
-                r for r in restore_dropped(answer, self.earlier, self.doc) if r not in self.repairs
+                r
+                for r in restore_dropped(answer, self.earlier, self.doc, self.people)
+                if r not in self.repairs
             ]
-        problems = list(find_problems(answer, self.doc))
+        problems = list(find_problems(answer, self.doc, self.people))
         if not final and not all(p.minor for p in problems):
             self.earlier.append(answer.model_copy(deep=True))
             shown = problems[:MAX_MESSAGES]
@@ -195,8 +199,9 @@ class Request:
         return answer
 
 
-def find_problems(answer: BaseModel, doc: Numbered) -> Iterator[Problem]:
-    """Every problem of one pass's ``answer`` against ``doc``."""
+def find_problems(answer: BaseModel, doc: Numbered, people: Participants | None = None) -> Iterator[Problem]:
+    """Every problem of one pass's ``answer`` against ``doc`` (and the ``people`` of the
+    participants' answer, for commitments)."""
     from summarizer.schemas.passes import Agenda, Commitments, Participants
 
     for what, item, items in _cited(answer):
@@ -206,10 +211,12 @@ def find_problems(answer: BaseModel, doc: Numbered) -> Iterator[Problem]:
     elif isinstance(answer, Agenda):
         yield from _agenda_problems(answer, doc)
     elif isinstance(answer, Commitments):
-        yield from _commitment_problems(answer.commitments, doc)
+        yield from _commitment_problems(answer.commitments, doc, people)
 
 
-def restore_dropped(answer: BaseModel, earlier: list[BaseModel], doc: Numbered) -> list[str]:
+def restore_dropped(
+    answer: BaseModel, earlier: list[BaseModel], doc: Numbered, people: Participants | None = None
+) -> list[str]:
     """Put back the items of ``earlier`` answers that a re-ask lost, when they add no problem.
 
     A re-ask asks the model to keep every other item as it was, but a small model often drops
@@ -217,7 +224,7 @@ def restore_dropped(answer: BaseModel, earlier: list[BaseModel], doc: Numbered) 
     a minor one). Returns what was restored, for ``meta.repairs``.
     """
     restored: list[str] = []
-    count = _serious_count(answer, doc)
+    count = _serious_count(answer, doc, people)
     for name in _list_fields(answer):
         for old in earlier:
             for item in getattr(old, name):
@@ -225,7 +232,7 @@ def restore_dropped(answer: BaseModel, earlier: list[BaseModel], doc: Numbered) 
                 if item in current:
                     continue
                 trial = answer.model_copy(update={name: [*current, item.model_copy()]})
-                trial_count = _serious_count(trial, doc)
+                trial_count = _serious_count(trial, doc, people)
                 if trial_count > count:
                     continue
                 setattr(answer, name, getattr(trial, name))
@@ -236,8 +243,8 @@ def restore_dropped(answer: BaseModel, earlier: list[BaseModel], doc: Numbered) 
     return restored
 
 
-def _serious_count(answer: BaseModel, doc: Numbered) -> int:
-    return sum(not p.minor for p in find_problems(answer, doc))
+def _serious_count(answer: BaseModel, doc: Numbered, people: Participants | None) -> int:
+    return sum(not p.minor for p in find_problems(answer, doc, people))
 
 
 def _list_fields(answer: BaseModel) -> list[str]:
@@ -356,15 +363,20 @@ def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterat
                 break
 
 
-def _commitment_problems(commitments: list[Undertaking], doc: Numbered) -> Iterator[Problem]:
+def _commitment_problems(
+    commitments: list[Undertaking], doc: Numbered, people: Participants | None
+) -> Iterator[Problem]:
     parties = {c.actor.lower() for c in commitments}
+    offered = _offered(people)
     everywhere = list(range(1, len(doc) + 1))
     stating = [n for n in everywhere if CUES.search(doc.sentence(n).text)]
     seen: list[tuple[Undertaking, int, set[str]]] = []
     for c in commitments:
         what = f'commitment "{_label(c.action)}"'
-        parts = [p for p in re.split(r",|\band\b|&", c.actor) if p.strip()]
-        missing = [p.strip() for p in parts if not _named_in(p, parties - {c.actor.lower()}, doc.text)]
+        parts = [p.strip() for p in re.split(r",|\band\b|&", c.actor) if p.strip()]
+        missing = [
+            p for p in parts if p not in offered and not _named_in(p, parties - {c.actor.lower()}, doc.text)
+        ]
         if missing:
             yield Problem(
                 f'{what}: the actor "{c.actor}" is not a party named in the document; name the country,'
@@ -391,7 +403,17 @@ def _commitment_problems(commitments: list[Undertaking], doc: Numbered) -> Itera
             yield Problem(
                 f"{what} is stated in sentence {where}: cited it", _set(c, "evidence", [where]), True
             )
-        cues = hedge_words(doc.action_span(where, c.action, CUES).text)
+        span = doc.action_span(where, c.action, CUES)
+        before = doc.sentence(where).text[: span.start - doc.sentence(where).start]
+        nearest = _nearest(offered, before) if offered else None
+        if nearest is not None and not _agrees(parts, nearest, people):
+            yield Problem(
+                f'{what}: "{nearest}" is named just before the words of undertaking in sentence'
+                f' {where}: set as the actor for "{c.actor}"',
+                _set(c, "actor", nearest),
+                True,
+            )
+        cues = hedge_words(span.text)
         allowed = firmness_of(cues)
         # The weakest cue rules: "may commit" is possible.
         level = next((lv for lv in FIRMNESS_CUES if lv in allowed), None)
@@ -409,6 +431,69 @@ def _commitment_problems(commitments: list[Undertaking], doc: Numbered) -> Itera
             yield Problem(f"{what} of {c.actor} is {how}: left out", _drop(commitments, c), True)
         else:
             seen.append((c, where, words))
+
+
+def _offered(people: Participants | None) -> dict[str, list[str]]:
+    """The actors a commitment may name (the participants' people, parties and sides), each with
+    the names that mention it: a person by name or surname, a side by its spellings or a person
+    on it."""
+    if people is None:
+        return {}
+    offered: dict[str, list[str]] = {}
+    for p in people.everyone:
+        tokens = name_tokens(p.name)
+        last = surname(tokens) if p.kind == "person" else None
+        offered.setdefault(p.name, []).extend([p.name, *([last] if last else [])])
+    for p in people.people:
+        side = normalize_affiliation(p.side)
+        if side:
+            names = offered.setdefault(side, spellings(side))
+            names += offered.get(p.name, [])
+    return offered
+
+
+def spellings(side: str) -> list[str]:
+    """The ways a text names an affiliation, its aliases spelled as written: "u s" is "U.S.",
+    "us" is "US" (matched in capitals only: not the pronoun)."""
+
+    def spelled(alias: str) -> str:
+        if " " in alias and all(len(w) == 1 for w in alias.split()):
+            return ".".join(alias.upper().split()) + "."
+        return alias.upper() if len(alias) <= 3 else alias
+
+    return [side, *map(spelled, AFFILIATIONS.get(side, ()))]
+
+
+def mentions(names: list[str], text: str, *, possessive: bool = True) -> list[int]:
+    """Where any of ``names`` stands in ``text`` (offsets, in order), as a word ("Chile" also opening "Chilean");
+    without ``possessive``, not where it owns something ("Pakistan's outreach")."""
+    found = []
+    tail = "" if possessive else r"(?!['’]s\b)"
+    for name in names:
+        stem = rf"|{re.escape(name[:-1])}\w+" if len(name) >= 5 else ""
+        pattern = rf"(?<!\w)(?:{re.escape(name)}(?!\w){stem}){tail}"
+        # An acronym in capitals is matched as written: "US" is not "us".
+        flags = 0 if name.isupper() and len(name.replace(".", "")) <= 3 else re.IGNORECASE
+        found += [m.start() for m in re.finditer(pattern, text, flags)]
+    return sorted(set(found))
+
+
+def _nearest(offered: dict[str, list[str]], before: str) -> str | None:
+    """The offered actor named last in ``before`` (a sentence up to its words of undertaking),
+    not as an owner: most often the subject ("Pence vowed that ...", "while Pakistan aims to").
+    A person comes before the side they are on."""
+    last = {
+        actor: max(mentions(names, before, possessive=False), default=-1) for actor, names in offered.items()
+    }
+    best = max(last.values(), default=-1)
+    return next((a for a, at in last.items() if at == best), None) if best >= 0 else None
+
+
+def _agrees(parts: list[str], nearest: str, people: Participants | None) -> bool:
+    """Whether an actor of ``parts`` is the ``nearest`` party, or the side of that person, or a
+    person on that side ("United States" for "John Bass ... commitment")."""
+    sides = {p.name: normalize_affiliation(p.side) for p in people.people} if people else {}
+    return any(nearest in (part, sides.get(part)) or sides.get(nearest) == part for part in parts)
 
 
 def _same_undertaking(

@@ -30,6 +30,7 @@ from summarizer._prompts import Prompt, field_guide, load_prompt
 from summarizer._version import package_version
 from summarizer.schemas import Meta, get_schema, schema_version
 from summarizer.schemas.brief import Brief
+from summarizer.schemas.passes import Participants
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
@@ -121,7 +122,9 @@ class Summarizer:
             schema=job.schema_name,
             schema_version=schema_version(job.schema),
             # A brief's answers come from its passes' schemas: an edited description changes them.
-            schema_sha256="".join(schema_sha256(m) for m in [job.schema, *(p.model for p in _passes.PASSES)])
+            schema_sha256="".join(
+                schema_sha256(m) for m in [job.schema, *(_passes.asked(p) for p in _passes.PASSES)]
+            )
             if job.in_passes
             else schema_sha256(job.schema),
             library=package_version(),  # its checks and repairs shape the briefs it caches
@@ -335,15 +338,18 @@ class Summarizer:
                 messages = _passes.messages(job.prompt, p, doc)
                 engine.warm(messages)
                 _report(job, where, p.name, requests)
-                request = Request(doc)
-                return p, request, engine.complete(messages, _passes.response_model(p, doc), request)
+                earlier = _earlier(requests, p)
+                request = Request(doc, people=earlier)
+                model = _passes.response_model(p, doc, earlier)
+                return p, request, engine.complete(messages, model, request)
 
-            if engine.target.one_at_a_time:
-                for p in _passes.PASSES:
-                    requests.append(one(p))
-            else:
-                with ThreadPoolExecutor(len(_passes.PASSES)) as pool:
-                    requests = list(pool.map(one, _passes.PASSES))
+            for stage in _passes.stages(doc):
+                if engine.target.one_at_a_time:
+                    for p in stage:
+                        requests.append(one(p))
+                else:
+                    with ThreadPoolExecutor(len(stage)) as pool:
+                        requests += list(pool.map(one, stage))
             return [_assembled(chunk, doc, requests)]
         except OutputValidationError as e:
             smaller = self._smaller(job, chunk, e, halvings)
@@ -415,17 +421,22 @@ class Summarizer:
                 return [_Part(chunk, completion.output, [completion], [])]
             doc = Numbered(chunk.text)
 
+            requests: list[tuple[_passes.Pass, Request, Completion]] = []
+
             async def one(p: _passes.Pass) -> tuple[_passes.Pass, Request, Completion]:
                 messages = _passes.messages(job.prompt, p, doc)
                 await asyncio.to_thread(engine.warm, messages)
                 _report(job, where, p.name)
-                request = Request(doc)
-                return p, request, await engine.acomplete(messages, _passes.response_model(p, doc), request)
+                earlier = _earlier(requests, p)
+                request = Request(doc, people=earlier)
+                model = _passes.response_model(p, doc, earlier)
+                return p, request, await engine.acomplete(messages, model, request)
 
-            if engine.target.one_at_a_time:
-                requests = [await one(p) for p in _passes.PASSES]
-            else:
-                requests = list(await asyncio.gather(*(one(p) for p in _passes.PASSES)))
+            for stage in _passes.stages(doc):
+                if engine.target.one_at_a_time:
+                    requests += [await one(p) for p in stage]
+                else:
+                    requests += list(await asyncio.gather(*(one(p) for p in stage)))
             return [_assembled(chunk, doc, requests)]
         except OutputValidationError as e:
             smaller = self._smaller(job, chunk, e, halvings)
@@ -580,6 +591,14 @@ def _report(
     tokens = sum(c.completion_tokens for p in done for c in p.completions)
     tokens += sum(c.completion_tokens for _, _, c in requests or [])
     job.report(n, count, step, tokens)
+
+
+def _earlier(
+    requests: list[tuple[_passes.Pass, Request, Completion]], p: _passes.Pass
+) -> Participants | None:
+    """The participants' answer, for the pass asked after it (commitments)."""
+    answers = (c.output for q, _, c in requests if q.name == p.after)
+    return next((a for a in answers if isinstance(a, Participants)), None)
 
 
 def _assembled(

@@ -13,76 +13,132 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from summarizer._checks import CUES, hedge_words, normalize_affiliation, party_name
+from summarizer._checks import (
+    CUES,
+    FIRMNESS_CUES,
+    firmness_of,
+    hedge_words,
+    mentions,
+    normalize_affiliation,
+    party_name,
+    spellings,
+)
 from summarizer._numbered import Numbered, Span
 from summarizer._prompts import Prompt, field_guide
 from summarizer.schemas import brief as out
 from summarizer.schemas.passes import (
     Agenda,
     Commitments,
+    Cue,
     Overview,
     Participants,
     ShortOverview,
-    SomeCommitments,
     _Answer,
+    by_cue,
 )
 
 
 @dataclass(frozen=True)
 class Pass:
-    """One question: its name (also its prompt file) and what the model answers."""
+    """One question: its name (also its prompt file), what the model answers, and the pass
+    whose answer it is asked with, if any."""
 
     name: str
     model: type[_Answer]
+    after: str | None = None
 
 
 PASSES = (
     Pass("participants", Participants),
     Pass("agenda", Agenda),
-    Pass("commitments", Commitments),
+    Pass("commitments", Commitments, after="participants"),
     Pass("overview", Overview),
 )
 
 A = TypeVar("A", bound=BaseModel)
 
-_SHALL = re.compile(r"\bshall\b", re.IGNORECASE)  # an undertaking, though not a firmness cue
-
-
 SHORT = 2
 """A document of at most this many sentences is its own summary: the model writes none."""
 
+CUE_SPAN = 40
+"""Characters: cues closer than this to the last one start no place of their own ("may explore")."""
 
-def response_model(p: Pass, doc: Numbered) -> type[_Answer]:
-    """The pass's response model for ``doc``: commitments may be empty only where no word of the
-    document promises one (left free to be empty, a small model answers [] too often), and a
-    short document gets no summary written."""
-    if p.model is Commitments and (CUES.search(doc.text) or _SHALL.search(doc.text)):
-        return SomeCommitments
+KEY_WORDS = 5
+"""Words of the document in a place's key, from its cue on ("3 agreed to strengthen ties")."""
+
+
+def passes_for(doc: Numbered) -> tuple[Pass, ...]:
+    """The passes ``doc`` needs: commitments only where a sentence has words of undertaking
+    (the checks keep no commitment that none states)."""
+    return PASSES if cues(doc) else tuple(p for p in PASSES if p.model is not Commitments)
+
+
+def stages(doc: Numbered) -> list[tuple[Pass, ...]]:
+    """The passes ``doc`` needs, in the order they can be asked: those asked with another's
+    answer after it (passes of one stage may be asked at once)."""
+    needed = passes_for(doc)
+    first = tuple(p for p in needed if p.after is None)
+    then = tuple(p for p in needed if p.after is not None)
+    return [first, then] if then else [first]
+
+
+def response_model(p: Pass, doc: Numbered, people: Participants | None = None) -> type[_Answer]:
+    """The pass's response model for ``doc``: commitments are asked place by place, their actors
+    chosen from the participants' answer, ``people``; a short document gets no summary written."""
+    if p.model is Commitments:
+        return by_cue(cues(doc), actors(people) if people is not None else ())
     if p.model is Overview and len(doc) <= SHORT:
         return ShortOverview
     return p.model
 
 
+def asked(p: Pass) -> type[_Answer]:
+    """The model pass ``p`` is asked for, in a form that does not depend on the document."""
+    return by_cue((Cue("1 will", 1, "firm"),), ("A", "B")) if p.model is Commitments else p.model
+
+
 def messages(prompt: Prompt, p: Pass, doc: Numbered) -> list[dict[str, str]]:
     """The chat messages of pass ``p``: the instructions for every pass (the same for every
     document), then the numbered document and this pass's task."""
-    guides = {q.name: field_guide(q.model) for q in PASSES}
-    task = prompt.part(p.name, undertakings=undertakings(doc), short=len(doc) <= SHORT)
+    guides = {q.name: field_guide(q.model) for q in PASSES if q.model is not Commitments}
+    places = ", ".join(" ".join(c.key.split()[:2]) for c in cues(doc))
+    task = prompt.part(p.name, places=places, short=len(doc) <= SHORT)
     return prompt.render(document=doc.rendered, task=task, guides=guides, fields="")
 
 
-def undertakings(doc: Numbered) -> str:
-    """The numbers of the sentences whose words may state an undertaking ("agreed", "will",
-    "may", ...): a small model lists far more of the commitments when shown where to look.
-    (Shown the words too, it wrote them as the actions.)"""
-    return ", ".join(str(n) for n, s in enumerate(doc.sentences, 1) if CUES.search(s.text))
+def cues(doc: Numbered) -> tuple[Cue, ...]:
+    """The places in ``doc`` with words that may state an undertaking ("agreed", "will", "may",
+    ...), each keyed by its sentence number and words, with the firmness its words give."""
+    found: dict[str, Cue] = {}
+    for n, sentence in enumerate(doc.sentences, 1):
+        text = sentence.text
+        last = -CUE_SPAN
+        for m in CUES.finditer(text):
+            if m.start() - last < CUE_SPAN:
+                continue
+            last = m.start()
+            window = text[m.start() : m.start() + CUE_SPAN]
+            levels = firmness_of(hedge_words(window))
+            firmness = next(level for level in FIRMNESS_CUES if level in levels)
+            words = " ".join(re.sub(r'["\\]', "", text[m.start() :]).split()[:KEY_WORDS]).rstrip(",.;:")
+            key = f"{n} {words}"
+            found.setdefault(key, Cue(key, n, firmness))  # type: ignore[arg-type]
+    return tuple(found.values())
+
+
+def actors(people: Participants) -> tuple[str, ...]:
+    """The parties a commitment's actor is chosen from: the people and parties of the
+    participants' answer, and the sides the people represent."""
+    names = [p.name for p in people.everyone]
+    names += [normalize_affiliation(p.side) for p in people.people]
+    return tuple(dict.fromkeys(n for n in names if n))
 
 
 def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
     """The brief of the passes' checked answers, every evidence span made from cited numbers."""
     people = _answer(answers, Participants)
     agenda = _answer(answers, Agenda)
-    pledges = _answer(answers, Commitments)
+    pledges = next((a for a in answers.values() if isinstance(a, Commitments)), Commitments(commitments=[]))
     overview = next(a for a in answers.values() if isinstance(a, Overview | ShortOverview))
     participants = []
     for p in people.everyone:
@@ -114,7 +170,7 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
         cues = hedge_words(span.text)
         commitments.append(
             out.Commitment(
-                actor=party_name(c.actor, sides),
+                actor=joint(party_name(c.actor, sides), doc.text),
                 action=c.action,
                 firmness=c.firmness,
                 hedge=" ".join(cues) or None,
@@ -130,6 +186,16 @@ def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
         summary=_whole_sentences(overview.summary if isinstance(overview, Overview) else _short(doc.text)),
         headline=overview.headline,
     )
+
+
+def joint(actor: str, text: str) -> str:
+    """A joint actor's parties in the order ``text`` first names them: one pair, one name."""
+    parts = actor.split(" and ")
+
+    def first(part: str) -> int:
+        return min(mentions(spellings(part), text), default=len(text))
+
+    return " and ".join(sorted(parts, key=first)) if len(parts) > 1 else actor
 
 
 def _short(text: str) -> str:

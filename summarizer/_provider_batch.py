@@ -329,7 +329,7 @@ def _steps(
     doc = Numbered(chunk.text)
     return [
         (p.name, _passes.messages(job.prompt, p, doc), _passes.response_model(p, doc), doc)
-        for p in _passes.PASSES
+        for p in _passes.passes_for(doc)
     ]
 
 
@@ -807,8 +807,11 @@ def _settle(
     for part, chunk, _, note in doc.parts:
         steps = verdicts[part]
         if job.in_passes:
-            answered = [(p, steps[p.name].request, steps[p.name].completion) for p in _passes.PASSES]
-            built = _assembled(chunk, Numbered(chunk.text), answered)  # type: ignore[arg-type]
+            numbered = Numbered(chunk.text)
+            answered = [
+                (p, steps[p.name].request, steps[p.name].completion) for p in _passes.passes_for(numbered)
+            ]
+            built = _assembled(chunk, numbered, answered)  # type: ignore[arg-type]
         else:
             completion = steps[ONE_PASS].completion
             assert completion is not None

@@ -248,7 +248,12 @@ class BatchStub(StubServer):
         text = blocks if isinstance(blocks, str) else "".join(b.get("text", "") for b in blocks)
         answer = _answer(
             self.behaviour,
-            {"tools": [{"function": {"name": tool}}], "messages": [{"role": "user", "content": text}]},
+            {
+                "tools": [
+                    {"function": {"name": tool, "parameters": params["tools"][0].get("input_schema", {})}}
+                ],
+                "messages": [{"role": "user", "content": text}],
+            },
         )
         content: list[dict[str, Any]] = [
             {"type": "tool_use", "id": "toolu_stub", "name": tool, "input": answer}

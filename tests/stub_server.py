@@ -111,8 +111,7 @@ STUB_PASSES: dict[str, dict[str, Any]] = {
 PASS_OF_SCHEMA = {
     "Participants": "participants",
     "Agenda": "agenda",
-    "Commitments": "commitments",
-    "SomeCommitments": "commitments",
+    "CommitmentsByCue": "commitments",
     "Overview": "overview",
     "ShortOverview": "overview",
 }
@@ -259,6 +258,8 @@ def _answer(b: Behaviour, body: dict[str, Any]) -> dict[str, Any]:
         item["evidence"] = [int(n) for n, text in sentences.items() if phrase in text][:3]
         return bool(item["evidence"])
 
+    if name == "commitments":
+        return _by_cue(answer, sentences, _schema_of(body))
     for key, value in answer.items():
         if isinstance(value, list):
             answer[key] = [item for item in value if cite(item)] or value[:1]
@@ -267,6 +268,33 @@ def _answer(b: Behaviour, body: dict[str, Any]) -> dict[str, Any]:
     if "evidence" in answer and not cite(answer):
         answer["evidence"] = [1]
     return answer
+
+
+def _schema_of(body: dict[str, Any]) -> dict[str, Any]:
+    tools = body.get("tools")
+    if tools:
+        return dict(tools[0]["function"].get("parameters", {}))
+    return dict(body.get("response_format", {}).get("json_schema", {}).get("schema", {}))
+
+
+def _by_cue(answer: dict[str, Any], sentences: dict[str, str], schema: dict[str, Any]) -> dict[str, Any]:
+    """The commitments pass's answer as the model writes it: under each place the schema names
+    ("3 agreed to strengthen ties and"), the stub's commitment whose phrase its sentence holds, or
+    null; the actor as the parties offered that it names, when the schema offers a list."""
+    placed: dict[str, Any] = {}
+    unused = list(answer["commitments"])
+    for key, node in schema.get("properties", {}).items():
+        text = sentences.get(key.split()[0], "")
+        item = next((c for c in unused if c["evidence"] in text), None)
+        if item is None:
+            placed[key] = None
+            continue
+        unused.remove(item)
+        actor = next(a for a in node["anyOf"] if a.get("type") == "object")["properties"]["actor"]
+        offered = actor.get("items", {}).get("enum")
+        who = [o for o in offered if o in item["actor"]] or offered[:1] if offered else item["actor"]
+        placed[key] = {"actor": who, "action": item["action"]}
+    return placed
 
 
 def _completion(request: dict[str, Any], content: str, finish_reason: str | None = None) -> dict[str, Any]:

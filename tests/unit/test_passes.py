@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 from summarizer import AgendaItem, Brief, Commitment, Participant, Tone
 from summarizer._checks import firmness_of, hedge_words, party_name
 from summarizer._numbered import Numbered
-from summarizer._passes import PASSES, assemble, response_model, undertakings
+from summarizer._passes import PASSES, actors, assemble, cues, joint, response_model, stages
 from summarizer.schemas.passes import (
     Agenda,
     Commitments,
@@ -17,7 +17,6 @@ from summarizer.schemas.passes import (
     Party,
     Person,
     ShortOverview,
-    SomeCommitments,
     Topic,
     Undertaking,
 )
@@ -61,7 +60,7 @@ def _answers(summary: str = "John Bass met Amna Baloch in Islamabad.") -> dict[s
             parties=[_party("Pakistan", [1])],
         ),
         "agenda": Agenda(agenda=[Topic(topic="trade", evidence=[3]), Topic(topic="security", evidence=[17])]),
-        "commitments": SomeCommitments(
+        "commitments": Commitments(
             commitments=[
                 _pledge("both sides", "strengthen ties and enhance cooperation", "firm", [3]),
                 _pledge(
@@ -114,7 +113,7 @@ def test_participants_evidence_is_narrowed_to_name_and_title(doc: Numbered) -> N
 
 def test_a_commitment_names_its_party_as_the_brief_does(doc: Numbered) -> None:
     answers = _answers()
-    answers["commitments"] = SomeCommitments(
+    answers["commitments"] = Commitments(
         commitments=[
             _pledge("both sides", "strengthen ties and enhance cooperation", "firm", [3]),
             _pledge("US", "continue its support in counter-terrorism training", "expected", [17]),
@@ -122,8 +121,12 @@ def test_a_commitment_names_its_party_as_the_brief_does(doc: Numbered) -> None:
         ]
     )
     actors = [c.actor for c in assemble(answers, doc).commitments]
-    # The two sides of the people listed; the canonical name of an abbreviation; a person as named.
-    assert actors == ["United States and Pakistan", "United States", "John Bass"]
+    # The two sides of the people listed, in the order the document names them (it opens with
+    # "Pakistan and the United States"); the canonical name of an abbreviation; a person as named.
+    assert actors == ["Pakistan and United States", "United States", "John Bass"]
+    assert joint("United States and Pakistan", "Pakistan and the US met.") == "Pakistan and United States"
+    assert joint("Chile and Peru", "Peru's and Chilean ministers met.") == "Peru and Chile"
+    assert joint("Chile", "Peru and Chile met.") == "Chile"
 
 
 def test_both_sides_stays_as_written_unless_the_people_listed_show_two_sides() -> None:
@@ -203,21 +206,61 @@ def test_a_summary_cut_off_mid_sentence_keeps_its_whole_sentences(doc: Numbered)
     assert brief.headline == "Pakistan and the US agree to strengthen ties"
 
 
-def test_undertakings_lists_the_sentences_with_cue_words(doc: Numbered) -> None:
-    assert undertakings(doc) == "3, 12, 15, 16, 17, 20, 22"
-    small = Numbered("They met on Monday. Chile will fund the study. The weather was fine. Peru may join.")
-    assert undertakings(small) == "2, 4"
-    assert undertakings(Numbered("The weather was fine.")) == ""
+def test_cues_are_the_places_with_words_of_undertaking(doc: Numbered) -> None:
+    assert [(c.key, c.firmness) for c in cues(doc)] == [
+        ("3 agreed to strengthen ties and", "firm"),
+        ("12 commitment to support Pakistan’s efforts", "firm"),
+        ("15 may explore various avenues of", "possible"),  # "may" and "explore" are one place
+        ("16 could include trade facilitation, investment", "possible"),
+        ("17 reaffirming their commitment to counter-terrorism", "firm"),
+        ("20 expected to continue its support", "expected"),  # two places in one sentence
+        ("20 aims to strengthen its military", "expected"),
+        ("22 possibly seeking greater technological collaboration", "possible"),
+    ]
+    small = Numbered('They met on Monday. Chile will fund the "study". The weather was fine. Peru may join.')
+    assert [c.key for c in cues(small)] == ["2 will fund the study", "4 may join"]
+    assert cues(Numbered("The weather was fine. The talks were held in May.")) == ()
 
 
-def test_the_commitments_pass_must_list_one_when_the_document_promises_one(doc: Numbered) -> None:
-    assert response_model(COMMITMENTS, doc) is SomeCommitments
-    assert response_model(COMMITMENTS, Numbered("The treaty shall enter into force.")) is SomeCommitments
-    assert response_model(COMMITMENTS, Numbered("The weather was fine.")) is Commitments
-    assert response_model(COMMITMENTS, Numbered("The talks were held in May.")) is Commitments
-    with pytest.raises(ValidationError):
-        SomeCommitments.model_validate({"commitments": []})
-    assert Commitments.model_validate({"commitments": []}).commitments == []
+def test_commitments_are_asked_only_where_a_sentence_has_words_of_undertaking(doc: Numbered) -> None:
+    assert [[p.name for p in stage] for stage in stages(doc)] == [
+        ["participants", "agenda", "overview"],
+        ["commitments"],  # after the participants: its actors are theirs
+    ]
+    assert [[p.name for p in stage] for stage in stages(Numbered("The weather was fine."))] == [
+        ["participants", "agenda", "overview"]
+    ]
+
+
+def test_the_model_answers_each_place_and_the_library_reads_commitments(doc: Numbered) -> None:
+    people = _answers()["participants"]
+    assert isinstance(people, Participants)
+    assert actors(people) == ("John Bass", "Amna Baloch", "Mohammad Ishaq Dar", "Pakistan", "United States")
+    model = response_model(COMMITMENTS, doc, people)
+    schema = model.model_json_schema()
+    keys = [c.key for c in cues(doc)]
+    assert list(schema["properties"]) == keys and schema["required"] == keys
+    pledge = schema["properties"][keys[0]]["anyOf"][0]
+    assert pledge["properties"]["actor"]["items"]["enum"] == list(actors(people))
+    answer = model.model_validate(
+        {k: None for k in keys}
+        | {keys[0]: {"actor": ["Pakistan", "United States"], "action": "strengthen ties"}}
+        | {keys[2]: {"actor": ["United States"], "action": "explore avenues of cooperation"}}
+    )
+    assert isinstance(answer, Commitments)
+    assert [(c.actor, c.firmness, c.evidence) for c in answer.commitments] == [
+        ("Pakistan and United States", "firm", [3]),
+        ("United States", "possible", [15]),  # the firmness its words give
+    ]
+    with pytest.raises(ValidationError, match="answer for each of"):
+        model.model_validate({keys[0]: None})
+    # Without the participants' answer (a provider batch asks all passes at once), any actor.
+    free = response_model(COMMITMENTS, doc).model_json_schema()
+    assert free["properties"][keys[0]]["anyOf"][0]["properties"]["actor"] | {"description": ""} == {
+        "type": "string",
+        "maxLength": 80,
+        "description": "",
+    }
 
 
 def test_the_other_passes_keep_their_model(doc: Numbered) -> None:

@@ -8,7 +8,7 @@ from summarizer import Brief, ConfigError, _passes
 from summarizer._checks import find_problems
 from summarizer._numbered import Numbered
 from summarizer._prompts import field_guide, load_prompt
-from summarizer.schemas.passes import Commitments
+from summarizer.schemas.passes import Participants
 
 
 def test_each_pass_shares_the_instructions_and_the_numbered_document() -> None:
@@ -21,11 +21,11 @@ def test_each_pass_shares_the_instructions_and_the_numbered_document() -> None:
         assert "- people (list of objects, at most 12)" in system["content"]
         assert "Oslo" not in system["content"]
         assert user["content"].startswith("Document:\n[1] The talks were held in Oslo.\n[2] Norway agreed")
-        assert f"Task: {p.name}." in user["content"]
+        assert f"Task: {p.name}" in user["content"]
     # The document comes before the task: the passes share it as a prefix, for the prompt cache.
     prefix = sent[0][1]["content"].split("Task:")[0]
     assert all(user["content"].startswith(prefix) for _, user in sent)
-    assert "Sentences 2 have words of undertaking" in sent[2][1]["content"]
+    assert "Task: commitments, at 2 agreed: who undertook what" in sent[2][1]["content"]
     assert len(prompt.sha256) == 64
 
 
@@ -76,11 +76,18 @@ def test_builtin_examples_are_valid_answers_citing_their_document() -> None:
     source = load_prompt("brief").sources["system"]
     document = source.split("Example document:\n", 1)[1].split("\n\n", 1)[0]
     example = Numbered("\n".join(line.split("] ", 1)[1] for line in document.splitlines()))
-    answers = dict(
-        line.split(": ", 1) for line in source.split("Answers for the example:\n", 1)[1].splitlines() if line
-    )
+    lines = source.split("Answers for the example:\n", 1)[1].splitlines()
+    answers = {
+        task.split(",")[0]: (task, answer) for task, answer in (line.split(": ", 1) for line in lines if line)
+    }
+    people = Participants.model_validate_json(answers["participants"][1])
     for p in _passes.PASSES:
-        answer = p.model.model_validate_json(answers[p.name])
+        model = _passes.response_model(p, example, people)
+        answer = model.model_validate_json(answers[p.name][1])
         assert not [x for x in find_problems(answer, example) if not x.minor], p.name
-    commitments = Commitments.model_validate_json(answers["commitments"]).commitments
+    # The commitments' example is keyed as the library keys the example's places.
+    task = _passes.messages(load_prompt("brief"), _passes.PASSES[2], example)[1]["content"].split("Task: ")[1]
+    assert task.startswith(answers["commitments"][0] + ":")
+    model = _passes.response_model(_passes.PASSES[2], example, people)
+    commitments = model.model_validate_json(answers["commitments"][1]).commitments
     assert {c.firmness for c in commitments} == {"firm", "expected", "possible"}
