@@ -172,7 +172,7 @@ class _ByCue(Commitments):
             if not isinstance(said, dict):
                 continue
             actor = said.get("actor")
-            actor = " and ".join(actor) if isinstance(actor, list) else actor
+            actor = " and ".join(dict.fromkeys(actor)) if isinstance(actor, list) else actor
             pledges.append({**said, "actor": actor, "firmness": c.firmness, "evidence": [c.sentence]})
         return {"commitments": pledges}
 

@@ -465,8 +465,8 @@ def spellings(side: str) -> list[str]:
 
 
 def mentions(names: list[str], text: str, *, possessive: bool = True) -> list[int]:
-    """Where any of ``names`` stands in ``text`` (offsets, in order), as a word ("Chile" also opening "Chilean");
-    without ``possessive``, not where it owns something ("Pakistan's outreach")."""
+    """Where any of ``names`` stands in ``text`` (offsets, in order), as a word ("Chile" also
+    opening "Chilean"); without ``possessive``, not where it owns something ("Pakistan's")."""
     found = []
     tail = "" if possessive else r"(?!['’]s\b)"
     for name in names:

@@ -13,7 +13,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -397,10 +397,11 @@ def _literal(text: str) -> str:
     return text.replace("{", "{{ '{' }}")
 
 
-@cache
+@lru_cache(maxsize=512)
 def _response_model(model: type[BaseModel]) -> type[BaseModel]:
     """instructor's wrapper of ``model``, made once: instructor would make a new class per call,
-    and rebuild its JSON Schema each time."""
+    and rebuild its JSON Schema each time. (Bounded: the commitments pass has a model per
+    document.)"""
     import instructor
 
     wrapped: type[BaseModel] = instructor.openai_schema(model)
