@@ -46,19 +46,19 @@ def test_subset_scores(recorded_api_base: str) -> None:
 EXPECTED: dict[str, dict[str, object]] = {
     "ALL": {
         "agenda": (0.6, None),
-        "commitments": (0.625, None),
-        "participants": (0.5882, 0.7692),
-        "tone": 0.7143,
-        "evidence": (58, 58),
+        "commitments": (1.0, None),
+        "participants": (0.7059, 0.7692),
+        "tone": 0.8571,
+        "evidence": (64, 64),
     },
     "frus": {"agenda": (1.0, None), "participants": (0.6667, 0.5714), "evidence": (12, 12)},
-    "plover": {"commitments": (1.0, None), "participants": (0.4444, None), "tone": 0.8, "evidence": (18, 18)},
+    "plover": {"commitments": (1.0, None), "participants": (0.6667, None), "tone": 1.0, "evidence": (20, 20)},
     "rams": {"commitments": (1.0, None), "participants": (0.5, None), "tone": 0.0, "evidence": (15, 15)},
     "seed": {
         "agenda": (0.5556, None),
-        "commitments": (0.4, None),
+        "commitments": (1.0, None),
         "participants": (1.0, 1.0),
         "tone": 1.0,
-        "evidence": (13, 13),
+        "evidence": (17, 17),
     },
 }
