@@ -118,7 +118,7 @@ def test_brief_json_through_a_stub_provider(stub: StubServer, monkeypatch: pytes
     assert brief["meta"]["model"] == "stub-model"
     # One request per pass; auto mode: tools for remote models.
     names = sorted(r["body"]["tools"][0]["function"]["name"] for r in stub.requests)
-    assert names == ["Agenda", "Overview", "Participants", "SomeCommitments"]
+    assert names == ["Agenda", "CommitmentsByCue", "Overview", "Participants"]
     for request in stub.requests:
         assert request["body"]["model"] == "stub-model"
         assert request["headers"]["authorization"] == "Bearer test-key-0123456789"

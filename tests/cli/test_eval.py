@@ -85,7 +85,8 @@ def test_eval_source_filter_and_limit(
     result = _run(stub, str(cases_file), "--source", "other", "-o", "out")
     assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
     assert json.loads(Path("out/report.json").read_text())["cases"] == 1
-    assert len(stub.requests) == 4  # one case, four passes
+    # One case, three passes: "the talks collapsed" has no words of undertaking, so no commitments.
+    assert len(stub.requests) == 3
 
 
 def test_eval_rerun_counts_briefs_served_from_the_cache(
