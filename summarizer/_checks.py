@@ -414,9 +414,7 @@ def _commitment_problems(
                 True,
             )
         cues = hedge_words(span.text)
-        allowed = firmness_of(cues)
-        # The weakest cue rules: "may commit" is possible.
-        level = next((lv for lv in FIRMNESS_CUES if lv in allowed), None)
+        level = weakest(cues)
         if level is not None and level != c.firmness:
             said = " ".join(cues)
             yield Problem(
@@ -673,6 +671,12 @@ def hedge_words(text: str) -> list[str]:
 def firmness_of(cues: list[str]) -> set[str]:
     """The firmness classes ``cues`` allow."""
     return {level for level, words in FIRMNESS_CUES.items() if any(c in words for c in cues)}
+
+
+def weakest(cues: list[str]) -> str | None:
+    """The firmness ``cues`` give: the weakest class they allow ("may commit" is possible)."""
+    allowed = firmness_of(cues)
+    return next((level for level in FIRMNESS_CUES if level in allowed), None)
 
 
 def is_reference_code(name: str) -> bool:

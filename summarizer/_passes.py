@@ -15,13 +15,12 @@ from pydantic import BaseModel
 
 from summarizer._checks import (
     CUES,
-    FIRMNESS_CUES,
-    firmness_of,
     hedge_words,
     mentions,
     normalize_affiliation,
     party_name,
     spellings,
+    weakest,
 )
 from summarizer._numbered import Numbered, Span
 from summarizer._prompts import Prompt, field_guide
@@ -118,8 +117,7 @@ def cues(doc: Numbered) -> tuple[Cue, ...]:
                 continue
             last = m.start()
             window = text[m.start() : m.start() + CUE_SPAN]
-            levels = firmness_of(hedge_words(window))
-            firmness = next(level for level in FIRMNESS_CUES if level in levels)
+            firmness = weakest(hedge_words(window))
             words = " ".join(re.sub(r'["\\]', "", text[m.start() :]).split()[:KEY_WORDS]).rstrip(",.;:")
             key = f"{n} {words}"
             found.setdefault(key, Cue(key, n, firmness))  # type: ignore[arg-type]
