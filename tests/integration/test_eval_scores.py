@@ -49,11 +49,11 @@ EXPECTED: dict[str, dict[str, object]] = {
         "commitments": (1.0, None),
         "participants": (0.7059, 0.7692),
         "tone": 0.8571,
-        "evidence": (64, 64),
+        "evidence": (65, 65),
     },
     "frus": {"agenda": (1.0, None), "participants": (0.6667, 0.5714), "evidence": (12, 12)},
     "plover": {"commitments": (1.0, None), "participants": (0.6667, None), "tone": 1.0, "evidence": (20, 20)},
-    "rams": {"commitments": (1.0, None), "participants": (0.5, None), "tone": 0.0, "evidence": (15, 15)},
+    "rams": {"commitments": (1.0, None), "participants": (0.5, None), "tone": 0.0, "evidence": (16, 16)},
     "seed": {
         "agenda": (0.5556, None),
         "commitments": (1.0, None),

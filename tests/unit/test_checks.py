@@ -750,6 +750,13 @@ def test_normalize_affiliation_empties_placeholders(written: str, normal: str) -
         ("the talks held in May were expected to resume", ["expected to"]),
         ("France will likely fund a study", ["will likely"]),
         ("Peru Will sign", ["will"]),
+        ("Bouteflika said he is prepared to lift the ban", ["prepared to"]),
+        ("the promise by Justin Trudeau to amend the law", ["promise"]),
+        ("vowing that the days will end", ["vowing", "will"]),
+        ("the minister agrees to step down", ["agrees"]),
+        ("Kerry offers to host a summit, planning to invite both", ["offers", "planning to"]),
+        ("The parties shall meet", ["shall"]),
+        ("the commitments were not made public", []),  # a reference, not an undertaking
         ("ties between the two countries", []),
     ],
 )
