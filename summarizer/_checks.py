@@ -784,10 +784,7 @@ def _named_in(part: str, parties: set[str], source: str) -> bool:
     key = part.strip().lower()
     if not key or _BOTH_SIDES.match(key):
         return True
-    name = part.strip()
-    # As a word, or a name's stem opening a word: "Chile" in "Chilean", "Hungary" in "Hungarian".
-    stem = name[:-1] if len(name) >= 5 else name
-    if re.search(rf"(?<!\w)(?:{re.escape(name)}(?!\w)|{re.escape(stem)})", source, re.IGNORECASE):
+    if mentions([part.strip()], source):
         return True
     canonical = canonical_affiliation(part)
     spellings = [canonical, *AFFILIATIONS.get(canonical, ())]

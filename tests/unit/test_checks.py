@@ -455,6 +455,11 @@ def test_an_actor_found_only_inside_another_word_is_not_named() -> None:
     doc = Numbered("The senator agreed to fund the school.")
     answer = pledges(pledge("NATO", "fund the school", "firm", [1]))
     assert any('the actor "NATO" is not a party' in m for m in messages(answer, doc))
+    # Nor opening another word: "UN" is not in "unite", nor "US" in "use".
+    doc = Numbered("The senator agreed to unite the parties and use the school.")
+    for actor in ("UN", "US"):
+        answer = pledges(pledge(actor, "unite the parties", "firm", [1]))
+        assert any(f'the actor "{actor}" is not a party' in m for m in messages(answer, doc)), actor
 
 
 def test_an_offered_actor_agreeing_with_the_party_named_before_the_cue_is_kept() -> None:
