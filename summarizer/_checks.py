@@ -787,7 +787,6 @@ def _named_in(part: str, parties: set[str], source: str) -> bool:
     if mentions([part.strip()], source):
         return True
     canonical = canonical_affiliation(part)
-    spellings = [canonical, *AFFILIATIONS.get(canonical, ())]
-    if any(re.search(rf"\b{re.escape(s)}\b", source, re.IGNORECASE) for s in spellings):
+    if mentions(spellings(canonical), source):
         return True
     return key in parties or canonical.lower() in parties

@@ -462,6 +462,15 @@ def test_an_actor_found_only_inside_another_word_is_not_named() -> None:
         assert any(f'the actor "{actor}" is not a party' in m for m in messages(answer, doc)), actor
 
 
+def test_an_actor_named_only_by_an_alias_is_named_as_the_alias_is_written() -> None:
+    # "United States" is named by "U.S." or "US" in capitals, not by the pronoun "us".
+    answer = pledges(pledge("United States", "fund the school", "firm", [1]))
+    named = Numbered("The U.S. agreed to fund the school.")
+    assert messages(answer, named) == []
+    pronoun = Numbered("They told us they agreed to fund the school.")
+    assert any('the actor "United States" is not a party' in m for m in messages(answer, pronoun))
+
+
 def test_an_offered_actor_agreeing_with_the_party_named_before_the_cue_is_kept() -> None:
     # Asked after the participants, the actor is one of theirs: a person, a party, or a side.
     # "Under Secretary John Bass reciprocated Pakistan's outreach with a firm commitment": Bass is
