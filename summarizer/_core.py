@@ -27,6 +27,7 @@ from summarizer._grounding import ground
 from summarizer._numbered import Numbered
 from summarizer._profiles import profile_for
 from summarizer._prompts import Prompt, field_guide, load_prompt
+from summarizer._speakers import labels
 from summarizer._version import package_version
 from summarizer.schemas import Meta, get_schema, schema_version
 from summarizer.schemas.brief import Brief
@@ -81,6 +82,10 @@ class _Job:
         if self.in_passes:
             return _passes.messages(self.prompt, _passes.PASSES[0], Numbered(text))
         return self.prompt.render(document=text, fields=self.fields)
+
+    def numbered(self, chunk: Chunk) -> Numbered:
+        """A part of the document in numbered sentences, its speaker labels read from the whole."""
+        return Numbered(chunk.text, labels(self.text))
 
     def report(self, part: int, parts: int, step: str, tokens: int, done: bool = False) -> None:
         if self.progress is not None:
@@ -331,14 +336,14 @@ class Summarizer:
                 _report(job, where, job.schema_name)
                 completion = engine.complete(messages, job.schema)
                 return [_Part(chunk, completion.output, [completion], [])]
-            doc = Numbered(chunk.text)
+            doc = job.numbered(chunk)
             requests: list[tuple[_passes.Pass, Request, Completion]] = []
 
             def one(p: _passes.Pass) -> tuple[_passes.Pass, Request, Completion]:
                 messages = _passes.messages(job.prompt, p, doc)
                 engine.warm(messages)
                 _report(job, where, p.name, requests)
-                earlier = _earlier(requests, p)
+                earlier = _earlier(requests, p, doc)
                 request = Request(doc, people=earlier)
                 model = _passes.response_model(p, doc, earlier)
                 return p, request, engine.complete(messages, model, request)
@@ -419,7 +424,7 @@ class Summarizer:
                 _report(job, where, job.schema_name)
                 completion = await engine.acomplete(messages, job.schema)
                 return [_Part(chunk, completion.output, [completion], [])]
-            doc = Numbered(chunk.text)
+            doc = job.numbered(chunk)
 
             requests: list[tuple[_passes.Pass, Request, Completion]] = []
 
@@ -427,7 +432,7 @@ class Summarizer:
                 messages = _passes.messages(job.prompt, p, doc)
                 await asyncio.to_thread(engine.warm, messages)
                 _report(job, where, p.name)
-                earlier = _earlier(requests, p)
+                earlier = _earlier(requests, p, doc)
                 request = Request(doc, people=earlier)
                 model = _passes.response_model(p, doc, earlier)
                 return p, request, await engine.acomplete(messages, model, request)
@@ -594,11 +599,14 @@ def _report(
 
 
 def _earlier(
-    requests: list[tuple[_passes.Pass, Request, Completion]], p: _passes.Pass
+    requests: list[tuple[_passes.Pass, Request, Completion]], p: _passes.Pass, doc: Numbered
 ) -> Participants | None:
-    """The participants' answer, for the pass asked after it (commitments)."""
+    """The participants' answer, for the pass asked after it (commitments): a transcript's
+    speakers, or the participants pass's answer."""
+    if p.after is None:
+        return None
     answers = (c.output for q, _, c in requests if q.name == p.after)
-    return next((a for a in answers if isinstance(a, Participants)), None)
+    return _passes.speakers(doc) or next((a for a in answers if isinstance(a, Participants)), None)
 
 
 def _assembled(

@@ -15,6 +15,7 @@ from functools import cached_property
 
 from summarizer._alignment import align, normalized
 from summarizer._sentences import Sentence, split_sentences
+from summarizer._speakers import LABEL, Speaker, labels
 
 NARROW_THRESHOLD = 75.0
 """Lowest fuzzy score at which an action is located inside its cited sentence."""
@@ -32,9 +33,23 @@ class Span:
 class Numbered:
     """A document split into sentences, numbered from 1."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, speakers: dict[str, Speaker] | None = None) -> None:
+        """``speakers``: a transcript's speaker labels and who they name, if ``text`` is part of
+        a longer document (which names its chair once); else read from ``text``."""
         self.text = text
         self.sentences = split_sentences(text)
+        self.speakers = labels(text) if speakers is None else speakers
+
+    @cached_property
+    def turns(self) -> list[tuple[int, Span, Speaker]]:
+        """A transcript's speaker turns: the sentence each opens, its label, and who speaks."""
+        found = []
+        for n, s in enumerate(self.sentences, 1):
+            opens_line = not self.text[self.text.rfind("\n", 0, s.start) + 1 : s.start].strip()
+            m = LABEL.match(s.text) if self.speakers and opens_line else None
+            if m and (who := self.speakers.get(m.group("label"))):
+                found.append((n, self._span(s.start + m.start("label"), s.start + m.end("label")), who))
+        return found
 
     def __len__(self) -> int:
         return len(self.sentences)

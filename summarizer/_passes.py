@@ -24,6 +24,7 @@ from summarizer._checks import (
 )
 from summarizer._numbered import Numbered, Span
 from summarizer._prompts import Prompt, field_guide
+from summarizer._speakers import Speaker
 from summarizer.schemas import brief as out
 from summarizer.schemas.passes import (
     Agenda,
@@ -31,6 +32,7 @@ from summarizer.schemas.passes import (
     Cue,
     Overview,
     Participants,
+    Person,
     ShortOverview,
     _Answer,
     by_cue,
@@ -68,8 +70,34 @@ KEY_WORDS = 5
 
 def passes_for(doc: Numbered) -> tuple[Pass, ...]:
     """The passes ``doc`` needs: commitments only where a sentence has words of undertaking
-    (the checks keep no commitment that none states)."""
-    return PASSES if cues(doc) else tuple(p for p in PASSES if p.model is not Commitments)
+    (the checks keep no commitment that none states); participants not in a transcript, whose
+    speakers the library lists (:func:`speakers`)."""
+    skip = (() if cues(doc) else (Commitments,)) + ((Participants,) if doc.turns else ())
+    return tuple(p for p in PASSES if p.model not in skip)
+
+
+def speakers(doc: Numbered) -> Participants | None:
+    """A transcript's participants: everyone with a turn in ``doc``, each citing their first turn
+    whose label names them, else their first turn; None if ``doc`` is not a transcript."""
+    first: dict[Speaker, int] = {}
+    for n, label, who in doc.turns:
+        named = who.name in label.text
+        if who not in first or (named and who.name not in doc.sentence(first[who]).text):
+            first[who] = n
+    if not first:
+        return None
+    people = [
+        Person.model_construct(
+            name=who.name,
+            title=who.title,
+            side=who.side,
+            role="chair" if who.chairs else "speaker",
+            evidence=[n],
+        )
+        for who, n in first.items()
+    ]
+    # Built by the library, not asked: a committee has more speakers than the pass's bound.
+    return Participants.model_construct(people=people, parties=[])
 
 
 def stages(doc: Numbered) -> list[tuple[Pass, ...]]:
@@ -134,16 +162,17 @@ def actors(people: Participants) -> tuple[str, ...]:
 
 def assemble(answers: dict[str, BaseModel], doc: Numbered) -> out.Brief:
     """The brief of the passes' checked answers, every evidence span made from cited numbers."""
-    people = _answer(answers, Participants)
+    people = speakers(doc) or _answer(answers, Participants)
     agenda = _answer(answers, Agenda)
     pledges = next((a for a in answers.values() if isinstance(a, Commitments)), Commitments(commitments=[]))
     overview = next(a for a in answers.values() if isinstance(a, Overview | ShortOverview))
     participants = []
     for p in people.everyone:
-        cited = [*doc.valid(p.evidence), *doc.naming(p.name)]
+        cited = doc.valid(p.evidence) if doc.turns else [*doc.valid(p.evidence), *doc.naming(p.name)]
         if not cited:
             continue
         span = next((s for n in cited if (s := doc.name_span(n, p.name, p.title))), None)
+        span = span or next((label for n, label, _ in doc.turns if n == cited[0]), None)
         participants.append(
             out.Participant(
                 name=p.name,

@@ -326,7 +326,7 @@ def _steps(
     """Each request of a part: its step, messages, response model and the numbered part."""
     if not job.in_passes:
         return [(ONE_PASS, job.messages(chunk.text), job.schema, None)]
-    doc = Numbered(chunk.text)
+    doc = job.numbered(chunk)
     return [
         (p.name, _passes.messages(job.prompt, p, doc), _passes.response_model(p, doc), doc)
         for p in _passes.passes_for(doc)
@@ -807,7 +807,7 @@ def _settle(
     for part, chunk, _, note in doc.parts:
         steps = verdicts[part]
         if job.in_passes:
-            numbered = Numbered(chunk.text)
+            numbered = job.numbered(chunk)
             answered = [
                 (p, steps[p.name].request, steps[p.name].completion) for p in _passes.passes_for(numbered)
             ]
