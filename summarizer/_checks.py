@@ -533,7 +533,17 @@ def _same_undertaking(
 def _agenda_problems(answer: Any, doc: Numbered) -> Iterator[Problem]:
     kept: list[tuple[set[str], str]] = []
     everywhere = list(range(1, len(doc) + 1))
+    said = content_words(doc.text)
     for a in answer.agenda:
+        words = content_words(a.topic)
+        if words and not words & said:
+            # Not one of its words is in the document: copied from the worked example, most often.
+            yield Problem(
+                f'agenda item "{_label(a.topic)}" is not in the document: left out',
+                _drop(answer.agenda, a),
+                True,
+            )
+            continue
         cited = doc.valid(a.evidence)
         where = doc.best(a.topic, cited, TOPIC_MATCH) or doc.best(a.topic, everywhere, TOPIC_MATCH)
         if where is not None and [where] != cited[:1]:
@@ -544,7 +554,6 @@ def _agenda_problems(answer: Any, doc: Numbered) -> Iterator[Problem]:
             )
         if len(a.topic.split()) > MAX_TOPIC_WORDS:
             yield Problem(f'agenda topic "{_label(a.topic)}" is too long: use at most six words', minor=True)
-        words = content_words(a.topic)
         twin = next((topic for other, topic in kept if words and (words <= other or other <= words)), None)
         if twin is not None:
             yield Problem(

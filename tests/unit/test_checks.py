@@ -582,6 +582,22 @@ def test_an_agenda_restatement_is_dropped() -> None:
     assert [a.topic for a in fixed.agenda] == ["fishing rights", "port fees"]
 
 
+def test_an_agenda_item_with_no_word_in_the_document_is_dropped() -> None:
+    doc = Numbered("The ministers met in Lima. They discussed fishing rights. Port fees came up too.")
+    # The worked example's item, copied; a paraphrase with one word of the document is kept.
+    answer = Agenda(
+        agenda=[
+            Topic(topic="visas for Chilean students", evidence=[2]),
+            Topic(topic="levies at the port", evidence=[3]),
+        ]
+    )
+    (problem,) = problems(answer, doc)
+    assert problem.minor
+    assert problem.message == 'agenda item "visas for Chilean students" is not in the document: left out'
+    fixed, _ = last_attempt(answer, doc)
+    assert [a.topic for a in fixed.agenda] == ["levies at the port"]
+
+
 def test_an_agenda_topic_is_re_cited_to_the_sentence_holding_it() -> None:
     answer = Agenda(
         agenda=[Topic(topic="counter-terrorism", evidence=[1]), Topic(topic="trade", evidence=[10])]
