@@ -100,7 +100,7 @@ class AgendaItem(_Grounded):
     """A subject that was discussed."""
 
     topic: Annotated[str, Field(max_length=60)] = Field(
-        description='Two to six words: what about it was discussed, e.g. "research on ocean warming".'
+        description='A label of one to four words, e.g. "fishing rights".'
     )
     evidence: Evidence
     summary: Annotated[str, Field(max_length=160)] | None = Field(

@@ -99,7 +99,7 @@ class Topic(_Item):
     """A subject that was discussed."""
 
     topic: Annotated[str, Field(max_length=50)] = Field(
-        description='Two to six words: what about it was discussed, e.g. "research on ocean warming".'
+        description='A label of one to four words, e.g. "fishing rights".'
     )
     evidence: Cites
 

@@ -553,7 +553,9 @@ def _agenda_problems(answer: Any, doc: Numbered) -> Iterator[Problem]:
                 True,
             )
         if len(a.topic.split()) > MAX_TOPIC_WORDS:
-            yield Problem(f'agenda topic "{_label(a.topic)}" is too long: use at most six words', minor=True)
+            yield Problem(
+                f'agenda topic "{_label(a.topic)}" is too long: use a label of one to four words', minor=True
+            )
         twin = next((topic for other, topic in kept if words and (words <= other or other <= words)), None)
         if twin is not None:
             yield Problem(
