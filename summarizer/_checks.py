@@ -58,6 +58,10 @@ MAX_LISTED_WORDS = 4
 MAX_AGENDA = 10
 """The agenda pass's limit, which completion keeps to."""
 
+PREFIX = 6
+"""Letters of a word that stand for it when a topic is looked for in the document: "negotiations"
+is in "offered to negotiate"."""
+
 MAX_MESSAGES = 8
 """Problems named in one re-ask; more would drown the small model."""
 
@@ -533,10 +537,10 @@ def _same_undertaking(
 def _agenda_problems(answer: Any, doc: Numbered) -> Iterator[Problem]:
     kept: list[tuple[set[str], str]] = []
     everywhere = list(range(1, len(doc) + 1))
-    said = content_words(doc.text)
+    said = {w[:PREFIX] for w in content_words(doc.text)}
     for a in answer.agenda:
         words = content_words(a.topic)
-        if words and not words & said:
+        if words and not {w[:PREFIX] for w in words} & said:
             # Not one of its words is in the document: copied from the worked example, most often.
             yield Problem(
                 f'agenda item "{_label(a.topic)}" is not in the document: left out',

@@ -584,18 +584,20 @@ def test_an_agenda_restatement_is_dropped() -> None:
 
 def test_an_agenda_item_with_no_word_in_the_document_is_dropped() -> None:
     doc = Numbered("The ministers met in Lima. They discussed fishing rights. Port fees came up too.")
-    # The worked example's item, copied; a paraphrase with one word of the document is kept.
+    # The worked example's item, copied; a paraphrase with one word of the document is kept, in
+    # another form too ("ministerial" for "ministers").
     answer = Agenda(
         agenda=[
             Topic(topic="visas for Chilean students", evidence=[2]),
             Topic(topic="levies at the port", evidence=[3]),
+            Topic(topic="ministerial talks", evidence=[1]),
         ]
     )
     (problem,) = problems(answer, doc)
     assert problem.minor
     assert problem.message == 'agenda item "visas for Chilean students" is not in the document: left out'
     fixed, _ = last_attempt(answer, doc)
-    assert [a.topic for a in fixed.agenda] == ["levies at the port"]
+    assert [a.topic for a in fixed.agenda] == ["levies at the port", "ministerial talks"]
 
 
 def test_an_agenda_topic_is_re_cited_to_the_sentence_holding_it() -> None:
