@@ -17,7 +17,8 @@ CASES = [
     {
         "id": "seed-one",
         "text": "Under Secretary John Bass of the United States met Pakistan's Foreign Secretary Amna"
-        " Baloch in Islamabad, and both sides agreed to strengthen ties and enhance cooperation.",
+        " Baloch in Islamabad for talks on trade, and both sides agreed to strengthen ties and enhance"
+        " cooperation.",
         "gold": {
             "participants": [{"name": "John Bass"}, {"name": "Amna Baloch"}, {"name": "Mohammad Ishaq Dar"}],
             "commitments": [{"actor": "Pakistan and the United States", "action": "strengthen ties"}],
