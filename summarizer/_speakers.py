@@ -72,7 +72,13 @@ def _labels(text: str) -> tuple[tuple[str, Speaker], ...]:
 def _is_label(label: str) -> bool:
     outside = re.sub(r"\([^()]*(?:\([^()]*\)[^()]*)*\)", " ", label)
     words = outside.split()
-    return 0 < len(words) <= MAX_LABEL_WORDS and not re.search(r"[.!?]\s+[a-z]|[;\"“”]", outside)
+    # "Q:" and "A:" in an interview are not who speaks.
+    letters = sum(c.isalpha() for c in outside)
+    return (
+        0 < len(words) <= MAX_LABEL_WORDS
+        and letters >= 2
+        and not re.search(r"[.!?]\s+[a-z]|[;\"“”]", outside)
+    )
 
 
 def read_label(label: str) -> Speaker:

@@ -62,6 +62,8 @@ def test_a_transcript_s_labels_name_each_speaker_once_and_the_bare_chair_is_the_
         "Note: provisional.\nSource: the ministry.\nUpdate: revised.\n" + "The ministers met.\n" * 4,
         # One label only is a list of notes, not a conversation.
         "Note: one.\nNote: two.\nNote: three.\n",
+        # An interview's questions and answers do not say who speaks: the model is asked.
+        "Q: Will you run?\nA: No.\nQ: Why not?\nA: My family comes first.\n",
     ],
 )
 def test_a_document_that_is_not_a_transcript_has_no_speakers(text: str) -> None:
