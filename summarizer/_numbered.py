@@ -43,10 +43,13 @@ class Numbered:
     @cached_property
     def turns(self) -> list[tuple[int, Span, Speaker]]:
         """A transcript's speaker turns: the sentence each opens, its label, and who speaks."""
-        found = []
+        found: list[tuple[int, Span, Speaker]] = []
+        if not self.speakers:
+            # Not a transcript: no line to look back through (a long one-line text made that quadratic).
+            return found
         for n, s in enumerate(self.sentences, 1):
             opens_line = not self.text[self.text.rfind("\n", 0, s.start) + 1 : s.start].strip()
-            m = LABEL.match(s.text) if self.speakers and opens_line else None
+            m = LABEL.match(s.text) if opens_line else None
             if m and (who := self.speakers.get(m.group("label"))):
                 found.append((n, self._span(s.start + m.start("label"), s.start + m.end("label")), who))
         return found
