@@ -42,6 +42,7 @@ SOURCE = SEED.read_text(encoding="utf-8")
 DOC = Numbered(SOURCE)
 A = TypeVar("A", bound=BaseModel)
 BASS_TITLE = "Acting Under Secretary of State for Political Affairs"
+LIMA = Numbered("The ministers met in Lima. They discussed fishing rights. Port fees came up too.")
 
 
 def person(
@@ -166,7 +167,7 @@ def test_an_item_with_no_number_in_range_is_re_cited_or_dropped_on_the_last_atte
 
 
 def test_the_overview_out_of_range_falls_back_to_sentence_1() -> None:
-    doc = Numbered("The ministers met in Lima. They discussed fishing rights. Port fees came up too.")
+    doc = LIMA
     answer = Overview(tone="neutral", headline="Talks in Lima", summary="They met.", evidence=[9])
     (problem,) = problems(answer, doc)
     assert not problem.minor
@@ -564,7 +565,7 @@ def test_enumerations_are_lists_of_three_short_items_ending_in_and_or_or(
 
 
 def test_an_agenda_restatement_is_dropped() -> None:
-    doc = Numbered("The ministers met in Lima. They discussed fishing rights. Port fees came up too.")
+    doc = LIMA
     answer = Agenda(
         agenda=[
             Topic(topic="fishing rights", evidence=[2]),
@@ -580,7 +581,7 @@ def test_an_agenda_restatement_is_dropped() -> None:
 
 
 def test_an_agenda_item_with_no_word_in_the_document_is_dropped() -> None:
-    doc = Numbered("The ministers met in Lima. They discussed fishing rights. Port fees came up too.")
+    doc = LIMA
     # The worked example's item, copied; a paraphrase with one word of the document is kept, in
     # another form too ("ministerial" for "ministers").
     answer = Agenda(
