@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 MIN_TURNS = 3
-"""A document is a transcript when at least this many lines, and half of its lines, are turns."""
+"""A document is a transcript when at least this many lines, and half of its lines, are turns,
+and someone takes the floor twice."""
 
 MAX_LABEL_WORDS = 8
 """Words of a speaker label outside its parentheses: a longer "...:" opens a sentence."""
@@ -30,6 +31,17 @@ _HONORIFIC = re.compile(
 _MEMBER = re.compile(r"\s+(?P<member>AM|MS|MP|MSP|MLA|MEP|TD)$")
 _CHAIR = re.compile(r"^(?:The\s+)?(?P<title>(?:Acting\s+|Deputy\s+|Vice[- ])?Chair(?:man|woman|person)?)\b")
 _PARTY = re.compile(r"[A-Z][A-Za-z.]{0,5}")
+_FIELDS = frozenset(
+    """question answer from to cc bcc subject date re sent note notes nb source sources update
+    updated summary location venue place time present attendees attending participants apologies
+    absent agenda item items action actions decision decisions resolved outcome outcomes minutes
+    title topic tags category photo caption credit reporting editing contact tel phone email fax
+    address web website background context purpose status result results attachment attachments
+    enclosure correction disclaimer""".split()
+) | {"action items", "action points", "next steps", "editor's note", "editor’s note", "any other business"}
+"""Labels of a form's fields, not of speakers: an e-mail's "From:", minutes' "Present:" and
+"Action:", a sheet's "Question:" and "Answer:"."""
+_NUMBERING = re.compile(r"[\s\d.#()-]+$")
 
 
 @dataclass(frozen=True)
@@ -54,9 +66,13 @@ def labels(text: str) -> dict[str, Speaker]:
 def _labels(text: str) -> tuple[tuple[str, Speaker], ...]:
     lines = [line for line in text.splitlines() if line.strip()]
     found = [m.group("label") for m in LABEL.finditer(text) if _is_label(m.group("label"))]
-    if len(found) < MIN_TURNS or len(found) * 2 < len(lines) or len(set(found)) < 2:
+    if len(found) < MIN_TURNS or len(found) * 2 < len(lines):
         return ()
     read = {label: read_label(label) for label in dict.fromkeys(found)}
+    # Two speakers, and someone takes the floor twice: labels each used once are a form's or a
+    # list's ("Budget: approved. / Staffing: deferred.").
+    if not 2 <= len({read[label].name for label in found}) < len(found):
+        return ()
     # One speaker under several labels: each label gives what it gives ("Hon. Ed Fast (Abbotsford,
     # CPC)", then "Hon. Ed Fast").
     merged: dict[str, Speaker] = {}
@@ -72,11 +88,12 @@ def _labels(text: str) -> tuple[tuple[str, Speaker], ...]:
 def _is_label(label: str) -> bool:
     outside = re.sub(r"\([^()]*(?:\([^()]*\)[^()]*)*\)", " ", label)
     words = outside.split()
-    # "Q:" and "A:" in an interview are not who speaks.
+    # "Q:" and "A:" in an interview are not who speaks, nor a form's "From:" or "Item 3:".
     letters = sum(c.isalpha() for c in outside)
     return (
         0 < len(words) <= MAX_LABEL_WORDS
         and letters >= 2
+        and _NUMBERING.sub("", outside).strip().lower() not in _FIELDS
         and not re.search(r"[.!?]\s+[a-z]|[;\"“”]", outside)
     )
 

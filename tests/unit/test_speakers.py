@@ -60,15 +60,31 @@ def test_a_transcript_s_labels_name_each_speaker_once_and_the_bare_chair_is_the_
         # Labels on too few lines, or on under half of them: not a transcript.
         "Note: the figures are provisional.\nSource: the ministry.\n",
         "Note: provisional.\nSource: the ministry.\nUpdate: revised.\n" + "The ministers met.\n" * 4,
-        # One label only is a list of notes, not a conversation.
-        "Note: one.\nNote: two.\nNote: three.\n",
+        # One speaker only is a statement, not a conversation.
+        "Mary Jones: One.\nMary Jones: Two.\nMary Jones: Three.\n",
         # An interview's questions and answers do not say who speaks: the model is asked.
         "Q: Will you run?\nA: No.\nQ: Why not?\nA: My family comes first.\n",
+        "Question: Will you run?\nAnswer: No.\nQuestion: Why not?\nAnswer: My family comes first.\n",
+        # A form's fields are not speakers: an e-mail's header, a record's minutes.
+        "From: Anna Berg\nTo: Tom Ruiz\nSubject: Talks\nDate: 3 May\nThe talks are on.\n",
+        "Present: Anna Berg, Tom Ruiz\nApologies: Li Wei\nItem 1: Budget approved.\n"
+        "Action: Tom Ruiz to circulate the draft.\nAction: Anna Berg to call the bank.\n",
+        # Labels each used once are a list of topics, not turns.
+        "Budget: approved.\nStaffing: deferred.\nPremises: the lease is renewed.\n",
     ],
 )
 def test_a_document_that_is_not_a_transcript_has_no_speakers(text: str) -> None:
     assert labels(text) == {}
     assert speakers(Numbered(text)) is None
+
+
+def test_a_record_s_fields_are_not_its_speakers() -> None:
+    record = (
+        "Date: 3 May 2024\nPresent: Anna Berg, Tom Ruiz\n"
+        "Anna Berg: Shall we start with the budget?\nTom Ruiz: Yes. We will cut travel.\n"
+        "Anna Berg: Agreed.\nAction: Tom Ruiz to circulate the draft.\n"
+    )
+    assert set(labels(record)) == {"Anna Berg", "Tom Ruiz"}
 
 
 def test_a_transcript_s_participants_are_its_speakers_and_the_model_is_not_asked() -> None:
