@@ -50,7 +50,6 @@ from summarizer._errors import (
 )
 from summarizer._folder_lock import folder_lock
 from summarizer._manifest import Manifest, pending, write_outputs
-from summarizer._numbered import Numbered
 
 if TYPE_CHECKING:
     from summarizer._config import Settings
@@ -322,15 +321,20 @@ def _custom_id(doc: int, part: int, step: str, attempt: int) -> str:
 
 def _steps(
     job: _Job, chunk: Chunk
-) -> list[tuple[str, list[dict[str, str]], type[BaseModel], Numbered | None]]:
-    """Each request of a part: its step, messages, response model and the numbered part."""
+) -> list[tuple[str, list[dict[str, str]], type[BaseModel], Request | None]]:
+    """Each request of a part: its step, messages, response model and the checks' view of it.
+    All passes are asked at once, so a pass asked after the participants' gets a transcript's
+    speakers (known before any answer), or no list of actors."""
     if not job.in_passes:
         return [(ONE_PASS, job.messages(chunk.text), job.schema, None)]
     doc = job.numbered(chunk)
-    return [
-        (p.name, _passes.messages(job.prompt, p, doc), _passes.response_model(p, doc), doc)
-        for p in _passes.passes_for(doc)
-    ]
+    speakers = _passes.speakers(doc)
+    steps: list[tuple[str, list[dict[str, str]], type[BaseModel], Request | None]] = []
+    for p in _passes.passes_for(doc):
+        people = speakers if p.after is not None else None
+        model = _passes.response_model(p, doc, people)
+        steps.append((p.name, _passes.messages(job.prompt, p, doc), model, Request(doc, people=people)))
+    return steps
 
 
 def _first_requests(engine: Engine, job: _Job, doc: int, part: int, chunk: Chunk) -> list[_Request]:
@@ -659,8 +663,7 @@ def _judge(
     for part, chunk, _, _ in doc.parts:
         rows = store.attempts(doc.n, part)
         verdicts[part] = {}
-        for step, messages, model, numbered in _steps(job, chunk):
-            request = Request(numbered) if numbered is not None else None
+        for step, messages, model, request in _steps(job, chunk):
             verdict = _Verdict(model, request)
             verdicts[part][step] = verdict
             kwargs = engine.batch_request(messages, model)

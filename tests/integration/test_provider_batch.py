@@ -23,6 +23,7 @@ from tests.batch_stub import BatchStub
 from tests.conftest import ROOT, SEED
 from tests.integration.test_checks_reask import _people
 from tests.stub_server import StubServer
+from tests.unit.test_speakers import HANSARD
 
 runner = CliRunner()
 
@@ -362,6 +363,35 @@ def test_a_provider_that_cannot_batch_gets_an_error_naming_via_direct(
     assert says in result.stderr and "use --via direct" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not plain.requests
+
+
+def test_a_transcript_s_commitments_are_asked_with_its_speakers_as_actors(
+    stub: BatchStub, tmp_path: Path
+) -> None:
+    # The speakers are known before any answer, so the batch offers them as the direct route does.
+    docs = _docs(tmp_path / "docs", 1, HANSARD)
+    stub.behaviour.passes["commitments"]["commitments"] = [
+        {
+            "evidence": "We will extend",
+            "actor": "Bill Morneau",
+            "action": "extend the wage subsidy",
+            "firmness": "firm",
+        }
+    ]
+    config = _config(stub)
+    assert _submit(docs, config).exit_code == 0
+    sent = [line["body"] for line in stub.lines]
+    assert len(sent) == 3 and not any("Task: participants" in json.dumps(b) for b in sent)
+    (asked,) = [b for b in sent if _asks_commitments(b)]
+    assert set(_actor_schema(asked)["items"]["enum"]) >= {"Anthony Rota", "Ed Fast", "Bill Morneau"}
+    assert _collect(config).exit_code == 0
+    direct = runner.invoke(app, ["batch", str(docs), "-o", "direct", "--config", str(config), "--no-cache"])
+    assert direct.exit_code == 0, direct.stderr
+    brief = _brief(Path("out") / "doc-00.json")
+    assert [(c["actor"], c["action"]) for c in brief["commitments"]] == [
+        ("Bill Morneau", "extend the wage subsidy")
+    ]
+    assert brief == _brief(Path("direct") / "doc-00.json")
 
 
 def test_a_long_documents_parts_go_in_one_batch_and_are_merged(stub: BatchStub, tmp_path: Path) -> None:
