@@ -342,6 +342,10 @@ def _participant_problems(answer: Participants, doc: Numbered) -> Iterator[Probl
             )
 
 
+HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|M|Mme|Mlle|Messrs|Sir|Dame|Herr|Frau)\.?", re.IGNORECASE)
+"""A form of address, which the model sometimes gives as a title ("Mr. Kohler": title "Mr.")."""
+
+
 def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterator[Problem]:
     for p in people:
         what = f'participant "{_label(p.name)}"'
@@ -374,6 +378,12 @@ def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterat
         if titled:
             yield Problem(
                 f'{what}: the title "{titled}" moved out of the name', _strip_title(p, titled), True
+            )
+        elif HONORIFIC.fullmatch(p.title.strip()):
+            yield Problem(
+                f'{what}: "{p.title.strip()}" is a form of address, not a title: cleared',
+                _set(p, "title", ""),
+                True,
             )
         elif p.title and not any(doc.holds(n, p.title) for n in naming):
             yield Problem(

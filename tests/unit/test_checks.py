@@ -259,6 +259,17 @@ def test_a_title_not_written_beside_the_name_is_cleared() -> None:
     assert messages(people(baloch())) == []  # "Foreign Secretary" is written there: kept
 
 
+@pytest.mark.parametrize("title", ["Mr.", "M.", "Sir", "mrs"])
+def test_a_form_of_address_given_as_the_title_is_cleared(title: str) -> None:
+    doc = Numbered("Mr. Kohler met M. Couve and Sir Frank Roberts. Mrs. Jones took notes.")
+    name = {"Mr.": "Kohler", "M.": "Couve", "Sir": "Frank Roberts", "mrs": "Jones"}[title]
+    answer = people(person(name, title, "", [1, 2]))
+    (problem,) = problems(answer, doc)
+    assert problem.minor and problem.message.endswith("is a form of address, not a title: cleared")
+    fixed, _ = last_attempt(answer, doc)
+    assert fixed.everyone[0].title == ""
+
+
 def test_one_person_listed_twice_is_merged() -> None:
     answer = people(baloch([2]), person("Baloch", "", "", [7]), bass())
     (problem,) = problems(answer)
