@@ -370,6 +370,12 @@ def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterat
                 yield Problem(
                     f"{what} is named in sentences {numbers}: cited them", _cite(p, naming[:3]), True
                 )
+            elif written := _written_as(p.name, doc):
+                yield Problem(
+                    f'{what} is written "{written}" in the document: renamed',
+                    _rename(people, p, written, doc.naming(written)[:3]),
+                    True,
+                )
             else:
                 yield Problem(
                     f"{what} is not named in the document: write the name as the document does",
@@ -632,6 +638,32 @@ def enumerations(sentence: str) -> list[list[str]]:
 
 
 # --- fixes ---------------------------------------------------------------------------------
+
+
+def _written_as(name: str, doc: Numbered) -> str | None:
+    """How the document writes a country or body that ``name`` gives in another form: "U. S."
+    as "United States", "India" as "Indian", "Palestinians" as "Palestinian"; None if it does not."""
+    canonical = canonical_affiliation(name)
+    acronyms = [a for a in spellings(canonical)[1:] if len(re.sub(r"\W", "", a)) <= 3]
+    for spelling in dict.fromkeys([name.strip(), name.strip().removesuffix("s"), canonical, *acronyms]):
+        for start in mentions([spelling], doc.text)[:1]:
+            end = start + len(spelling)
+            while end < len(doc.text) and doc.text[end].isalnum():
+                end += 1
+            return doc.text[start:end]
+    return None
+
+
+def _rename(items: list[Any], p: Person | Party, name: str, numbers: list[int]) -> Callable[[], None]:
+    """``p`` named ``name`` and citing ``numbers``; left out if another item has that name."""
+
+    def fix() -> None:
+        if any(x is not p and x.name == name for x in items):
+            _drop(items, p)()
+        else:
+            p.name, p.evidence = name, list(numbers)
+
+    return fix
 
 
 def _drop(items: list[Any], item: Any) -> Callable[[], None]:

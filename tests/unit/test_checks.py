@@ -197,6 +197,34 @@ def test_a_participant_named_in_several_sentences_they_did_not_cite_is_re_cited(
     assert fixed.everyone[0].evidence == [2, 7]
 
 
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("U. S.", "United States"),
+        ("India", "Indian"),
+        ("Palestinians", "Palestinian"),
+        ("Ghana", "Ghanaians"),
+    ],
+)
+def test_a_body_the_document_writes_in_another_form_is_renamed_as_written(given: str, written: str) -> None:
+    doc = Numbered(
+        "The United States rejected an Indian proposal. Palestinian groups and Ghanaians protested."
+    )
+    answer = people(person(given, kind="body", evidence=[1]))
+    (problem,) = problems(answer, doc)
+    assert problem.minor and problem.message.endswith(f'is written "{written}" in the document: renamed')
+    # A fix, not a re-ask: made on any attempt.
+    (party,) = checked(not_last(doc), answer).everyone
+    assert party.name == written and party.evidence == doc.naming(written)
+
+
+def test_a_body_renamed_as_another_item_is_named_is_left_out() -> None:
+    doc = Numbered("The United States and Jordan agreed a pact.")
+    answer = people(person("United States", kind="body"), person("U. S.", kind="body"))
+    fixed, _ = last_attempt(answer, doc)
+    assert [p.name for p in fixed.everyone] == ["United States"]
+
+
 def test_a_participant_named_nowhere_is_re_asked_then_dropped() -> None:
     answer = people(bass(), person("Amina Balochistani", "", "Pakistan", [2]))
     (problem,) = problems(answer)
