@@ -650,7 +650,8 @@ def _written_as(name: str, doc: Numbered) -> str | None:
             end = start + len(spelling)
             while end < len(doc.text) and doc.text[end].isalnum():
                 end += 1
-            return doc.text[start:end]
+            if doc.naming(doc.text[start:end]):
+                return doc.text[start:end]
     return None
 
 
