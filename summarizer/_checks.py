@@ -371,9 +371,10 @@ def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterat
                     f"{what} is named in sentences {numbers}: cited them", _cite(p, naming[:3]), True
                 )
             elif written := _written_as(p.name, doc):
+                spelled, where = written
                 yield Problem(
-                    f'{what} is written "{written}" in the document: renamed',
-                    _rename(people, p, written, doc.naming(written)[:3]),
+                    f'{what} is written "{spelled}" in the document: renamed',
+                    _rename(people, p, spelled, where[:3]),
                     True,
                 )
             else:
@@ -640,18 +641,22 @@ def enumerations(sentence: str) -> list[list[str]]:
 # --- fixes ---------------------------------------------------------------------------------
 
 
-def _written_as(name: str, doc: Numbered) -> str | None:
-    """How the document writes a country or body that ``name`` gives in another form: "U. S."
-    as "United States", "India" as "Indian", "Palestinians" as "Palestinian"; None if it does not."""
+def _written_as(name: str, doc: Numbered) -> tuple[str, list[int]] | None:
+    """How the document writes a country or body that ``name`` gives in another form ("U. S."
+    as "United States", "India" as "Indian", "Palestinians" as "Palestinian"), and the sentences
+    that write it so; None if it does not."""
     canonical = canonical_affiliation(name)
     acronyms = [a for a in spellings(canonical)[1:] if len(re.sub(r"\W", "", a)) <= 3]
     for spelling in dict.fromkeys([name.strip(), name.strip().removesuffix("s"), canonical, *acronyms]):
-        for start in mentions([spelling], doc.text)[:1]:
-            end = start + len(spelling)
-            while end < len(doc.text) and doc.text[end].isalnum():
-                end += 1
-            if doc.naming(doc.text[start:end]):
-                return doc.text[start:end]
+        found = mentions([spelling], doc.text)
+        if not found:
+            continue
+        end = found[0] + len(spelling)
+        while end < len(doc.text) and doc.text[end].isalnum():  # the whole word: "Indian"
+            end += 1
+        written = doc.text[found[0] : end]
+        if naming := doc.naming(written):
+            return written, naming
     return None
 
 
