@@ -97,28 +97,37 @@ class RuntimeOptions:
     state_dir: Path  # saved prompt-prefix states
 
 
+def server_params(options: RuntimeOptions) -> Any:
+    """llama.cpp's settings for serving the model with ``options``."""
+    xllamacpp = load_xllamacpp()
+    params = xllamacpp.CommonParams()
+    params.model.path = str(options.model_path)
+    params.model_alias = MODEL_NAME
+    params.n_ctx = options.context_size
+    params.n_parallel = 1
+    params.cpuparams.n_threads = options.threads
+    params.cpuparams_batch.n_threads = options.threads
+    # Off, not llama.cpp's "auto" (on for a CPU): on 2 cores it writes about a fifth faster and
+    # reads about a tenth slower, and a brief writes more than it reads once its document is
+    # cached (benchmarks/runtime.py, docs/benchmarks.md).
+    params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    params.verbosity = -1
+    params.warmup = False
+    params.slot_save_path = str(options.state_dir) + os.sep
+    return params
+
+
 class EmbeddedRuntime:
     """One loaded model, served on a loopback port by llama.cpp's server."""
 
     def __init__(self, options: RuntimeOptions):
-        xllamacpp = load_xllamacpp()
         if options.model_path.stat().st_size != MODEL_SIZE:
             raise ConfigError(
                 f"the embedded model at {options.model_path} is corrupt: delete it to rebuild it"
             )
-        params = xllamacpp.CommonParams()
-        params.model.path = str(options.model_path)
-        params.model_alias = MODEL_NAME
-        params.n_ctx = options.context_size
-        params.n_parallel = 1
-        params.cpuparams.n_threads = options.threads
-        params.cpuparams_batch.n_threads = options.threads
-        params.verbosity = -1
-        params.warmup = False
         options.state_dir.mkdir(parents=True, exist_ok=True)
-        params.slot_save_path = str(options.state_dir) + os.sep
         started = time.monotonic()
-        self._server = xllamacpp.Server(params)
+        self._server = load_xllamacpp().Server(server_params(options))
         self.load_seconds = time.monotonic() - started
         self.options = options
         self.url: str = str(self._server.listening_address)
