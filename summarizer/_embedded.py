@@ -150,7 +150,9 @@ class EmbeddedRuntime:
         processing it costs more than a short document does. llama.cpp reuses the longest
         cached token prefix, so restoring the saved state lets a fresh process skip it.
         """
-        material = f"{MODEL_SHA256}\0{self.options.context_size}\0{system}"
+        # Flash attention lays out the model's state otherwise, so a state saved with it on (0.3.2)
+        # is not the one to restore.
+        material = f"{MODEL_SHA256}\0{self.options.context_size}\0flash-attention-off\0{system}"
         key = hashlib.sha256(material.encode()).hexdigest()[:16]
         with self._lock:
             if key in self._warm:
