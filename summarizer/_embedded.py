@@ -95,6 +95,10 @@ class RuntimeOptions:
     context_size: int
     threads: int
     state_dir: Path  # saved prompt-prefix states
+    # Off, not llama.cpp's "auto" (on for a CPU): on 2 cores it writes about a fifth faster and
+    # reads about a tenth slower, and a brief writes more than it reads once its document is
+    # cached (benchmarks/runtime.py, docs/benchmarks.md).
+    flash_attention: bool = False
 
 
 def server_params(options: RuntimeOptions) -> Any:
@@ -107,10 +111,12 @@ def server_params(options: RuntimeOptions) -> Any:
     params.n_parallel = 1
     params.cpuparams.n_threads = options.threads
     params.cpuparams_batch.n_threads = options.threads
-    # Off, not llama.cpp's "auto" (on for a CPU): on 2 cores it writes about a fifth faster and
-    # reads about a tenth slower, and a brief writes more than it reads once its document is
-    # cached (benchmarks/runtime.py, docs/benchmarks.md).
-    params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    flash = xllamacpp.llama_flash_attn_type
+    params.flash_attn_type = (
+        flash.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        if options.flash_attention
+        else flash.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    )
     params.verbosity = -1
     params.warmup = False
     params.slot_save_path = str(options.state_dir) + os.sep
@@ -150,9 +156,10 @@ class EmbeddedRuntime:
         processing it costs more than a short document does. llama.cpp reuses the longest
         cached token prefix, so restoring the saved state lets a fresh process skip it.
         """
-        # Flash attention lays out the model's state otherwise, so a state saved with it on (0.3.2)
-        # is not the one to restore.
-        material = f"{MODEL_SHA256}\0{self.options.context_size}\0flash-attention-off\0{system}"
+        # Flash attention lays out the model's state otherwise: a state saved with it on (0.3.2)
+        # is not the one to restore with it off.
+        o = self.options
+        material = f"{MODEL_SHA256}\0{o.context_size}\0flash={o.flash_attention}\0{system}"
         key = hashlib.sha256(material.encode()).hexdigest()[:16]
         with self._lock:
             if key in self._warm:
