@@ -63,9 +63,15 @@ def cases(names: list[str]) -> dict[str, str]:
 
 
 def brief(tree: Path, text: str, context_size: int) -> dict[str, float]:
+    return run_driver(DRIVER, [str(context_size)], text, tree)
+
+
+def run_driver(driver: str, args: list[str], text: str, tree: Path = ROOT) -> dict[str, Any]:
+    """What ``driver`` prints last, as JSON, run in a fresh process on the checkout ``tree`` with
+    ``args`` and ``text`` on its standard input."""
     env = {**os.environ, "PYTHONPATH": str(tree), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(context_size)],
+        [sys.executable, "-c", driver, *args],
         input=text,
         capture_output=True,
         text=True,
@@ -73,7 +79,7 @@ def brief(tree: Path, text: str, context_size: int) -> dict[str, float]:
         check=True,
         cwd=tree,
     )
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 

@@ -7,10 +7,9 @@ answer with each, on the seed's commitments pass.
 Each variant loads the model in a fresh process with its settings changed from the embedded
 runtime's (:mod:`summarizer._embedded`), then sends a document's commitments pass (the seed's,
 by default) cold (nothing cached: the instructions and the document are read from scratch) with
-the pass's grammar, and
-reports llama.cpp's own timings: prompt tokens read a second and output tokens written a second.
-Variants take turns, one process at a time (two llama.cpp processes on 2 cores thrash each
-other). It prints medians and each variant's ratio to the first, and writes
+the pass's grammar, and reports llama.cpp's own timings: prompt tokens read a second and output
+tokens written a second. Variants take turns, one process at a time (two llama.cpp processes on
+2 cores thrash each other). It prints medians and each variant's ratio to the first, and writes
 ``benchmarks/results/runtime.json``.
 """
 
@@ -21,10 +20,11 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from run import run_driver  # the sibling script: benchmarks/ is this script's sys.path[0]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,17 +80,8 @@ print(json.dumps({
 
 
 def run(variant: str, max_tokens: int, document: Path) -> dict[str, Any]:
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-    done = subprocess.run(
-        [sys.executable, "-c", DRIVER, json.dumps(VARIANTS[variant]), str(max_tokens)],
-        input=document.read_text(encoding="utf-8"),
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    args = [json.dumps(VARIANTS[variant]), str(max_tokens)]
+    return run_driver(DRIVER, args, document.read_text(encoding="utf-8"))
 
 
 def main() -> None:
@@ -116,7 +107,7 @@ def main() -> None:
             )
 
     def median(name: str, key: str) -> float:
-        return statistics.median(r[key] for r in results[name])
+        return float(statistics.median(r[key] for r in results[name]))
 
     base = names[0]
     print("| variant | prompt tokens | read/s | x | output tokens | written/s | x |")
