@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -143,6 +144,7 @@ class StubServer:
         self.behaviour = Behaviour()
         self.requests: list[dict[str, Any]] = []
         lock = threading.Lock()
+        self._stopping = threading.Event()  # wakes answers still waiting out a delay when the test ends
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -168,12 +170,12 @@ class StubServer:
                     fault = next((f.pop(0) for m, f in b.faults.items() if f and m in messages), None)
                     answer = b.answers.pop(0) if b.answers else _answer(b, body)
                 if b.delay:
-                    time.sleep(b.delay)
+                    stub._stopping.wait(b.delay)
                 status = fault if isinstance(fault, int) else b.status
                 if b.fail_when is not None and b.fail_when in messages:
                     status = 500
                 if fault == "timeout":
-                    time.sleep(b.timeout_delay)
+                    stub._stopping.wait(b.timeout_delay)
                 if status != 200:
                     error = {"message": f"stub error {status}", "type": "stub", "code": status}
                     retry_after = b.retry_after if status == 429 else None
@@ -230,13 +232,27 @@ class StubServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._stopping.set()
         self._server.shutdown()
-        self._server.server_close()
+        self._server.server_close()  # joins the answering threads: none outlives its test
 
 
 class _Server(ThreadingHTTPServer):
+    """Joins its answering threads on close.
+
+    A thread left answering a client that gave up would print a traceback, and CPython 3.11.7's
+    traceback parses source with ``ast`` on a counter shared between threads: a later test's
+    ``ast.parse`` then failed with "AST constructor recursion depth mismatch".
+    """
+
     request_queue_size = 256  # a batch at concurrency 64 must not find the backlog full
-    daemon_threads = True
+    daemon_threads = False
+    block_on_close = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client gave up waiting (a timeout test): nothing to report
+        super().handle_error(request, client_address)
 
 
 def _answer(b: Behaviour, body: dict[str, Any]) -> dict[str, Any]:
