@@ -128,7 +128,7 @@ def main() -> None:
         return int(httpx.get(api_base.rsplit("/v1", 1)[0] + "/stats").json()["requests"])
 
     try:
-        base = {
+        base: dict[str, Any] = {
             "model": "openai/stub-model",
             "api_base": api_base,
             "api_key_env": "STUB_KEY",

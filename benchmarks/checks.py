@@ -87,14 +87,16 @@ def answers(doc: Numbered) -> tuple[dict[str, BaseModel], dict[str, BaseModel]]:
     stranger = pledges[5].model_copy(update={"actor": "Ruritania"})
     overview = Overview(tone="cooperative", headline="Talks", summary="They met.", evidence=[1, len(doc) + 1])
     now: dict[str, BaseModel] = {
-        "participants": Participants(participants=[*people[:7], nowhere]),
+        "participants": Participants(people=[*people[:7], nowhere], parties=[]),
         "agenda": Agenda(agenda=[*topics[:5], beyond]),
         "commitments": Commitments(commitments=[*pledges[:5], stranger]),
         "overview": overview,
     }
-    more = {"participants": people, "agenda": topics, "commitments": pledges}
-    earlier = {
-        name: a.model_copy(update={name: more[name]}) if name in more else a for name, a in now.items()
+    earlier: dict[str, BaseModel] = {
+        "participants": Participants(people=people, parties=[]),
+        "agenda": Agenda(agenda=topics),
+        "commitments": Commitments(commitments=pledges),
+        "overview": overview,
     }
     return now, earlier
 

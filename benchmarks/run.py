@@ -121,8 +121,17 @@ def main() -> None:
     }
     baseline = next(iter(results["medians"].values()))
     print(f"\n{results['machine']}; cold briefs, median of {args.runs}")
-    header = ("variant / case", "seconds", "x base", "prompt", "cached", "completion", "re-asks")
-    header += ("P/A/C", "found")
+    header = (
+        "variant / case",
+        "seconds",
+        "x base",
+        "prompt",
+        "cached",
+        "completion",
+        "re-asks",
+        "P/A/C",
+        "found",
+    )
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for variant, by_doc in results["medians"].items():
         for name, m in by_doc.items():

@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 STUB_BRIEF: dict[str, Any] = {
     "context": {"date": "yesterday", "place": "Islamabad", "format": "bilateral talks"},
@@ -227,7 +227,7 @@ class StubServer:
             return True
         return False
 
-    def __enter__(self) -> StubServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

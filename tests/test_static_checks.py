@@ -1,4 +1,4 @@
-"""The code stays clean: ruff (lint and format) and mypy --strict pass on the package."""
+"""The code stays clean: ruff (lint and format) and mypy --strict pass on the package and the benchmarks."""
 
 from __future__ import annotations
 
