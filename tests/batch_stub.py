@@ -136,7 +136,7 @@ class BatchStub(StubServer):
             return
         requests = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
         batch = self._create("openai", "batch", requests, body.get("metadata") or {})
-        time.sleep(self.create_delay)
+        self._stopping.wait(self.create_delay)
         handler._send(200, self._openai_object(batch))
 
     def _openai_list(self, handler: Any) -> None:
@@ -182,7 +182,7 @@ class BatchStub(StubServer):
     def _anthropic_create(self, handler: Any) -> None:
         body = _json_body(handler)
         batch = self._create("anthropic", "msgbatch", body["requests"], {})
-        time.sleep(self.create_delay)
+        self._stopping.wait(self.create_delay)
         handler._send(200, self._anthropic_object(batch))
 
     def _anthropic_list(self, handler: Any) -> None:
