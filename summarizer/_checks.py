@@ -330,8 +330,8 @@ def _range_problems(what: str, item: Any, items: list[Any] | None, doc: Numbered
 
 
 def _participant_problems(answer: Participants, doc: Numbered) -> Iterator[Problem]:
-    for people in (answer.people, answer.parties):
-        yield from _named_problems(people, doc)
+    yield from _named_problems(answer.people, doc, answer.parties)
+    yield from _named_problems(answer.parties, doc)
     sides = {normalize_affiliation(p.side).lower() for p in answer.people} - {""}
     for b in answer.parties:
         if normalize_affiliation(b.name).lower() in sides:
@@ -346,13 +346,27 @@ HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|M|Mme|Mlle|Messrs|Sir|Dame|Herr|Fr
 """A form of address, which the model sometimes gives as a title ("Mr. Kohler": title "Mr.")."""
 
 
-def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterator[Problem]:
+def _named_problems(
+    people: list[Person] | list[Party], doc: Numbered, parties: list[Party] | None = None
+) -> Iterator[Problem]:
+    """``people``: the answer's people, with its ``parties``, or its parties alone."""
+    hinted = False
     for p in people:
         what = f'participant "{_label(p.name)}"'
+        if parties is not None and canonical_affiliation(p.name) in AFFILIATIONS:
+            yield Problem(
+                f"{what} is a country, not a person: listed among the parties",
+                _to_parties(p, people, parties),
+                True,
+            )
+            continue
         if is_reference_code(p.name):
             yield Problem(
                 f"{what} is a reference code, not a person or body: left out", _drop(people, p), True
             )
+            continue
+        if p.kind == "person" and not_a_name(p.name):
+            yield Problem(f"{what} is not a person's name: left out", _drop(people, p), True)
             continue
         titled = _title_in_name(p) if p.kind == "person" else None
         bare = _name_left(p.name, titled) if titled else _without_title(p.name)
@@ -382,17 +396,21 @@ def _named_problems(people: list[Person] | list[Party], doc: Numbered) -> Iterat
                     f"{what} is not named in the document: write the name as the document does",
                     _drop(people, p),
                 )
+                if not hinted and (hint := _names_hint(people, doc)):
+                    hinted = True
+                    yield hint
         if titled:
             yield Problem(
                 f'{what}: the title "{titled}" moved out of the name', _strip_title(p, titled), True
             )
-        elif HONORIFIC.fullmatch(p.title.strip()):
+        # A title beside the one in the name is checked too: "Mr. Macmillan", "Trade Minister".
+        if HONORIFIC.fullmatch(p.title.strip()):
             yield Problem(
                 f'{what}: "{p.title.strip()}" is a form of address, not a title: cleared',
                 _set(p, "title", ""),
                 True,
             )
-        elif p.title and not any(doc.holds(n, p.title) for n in naming):
+        elif p.title and p.title != titled and not any(doc.holds(n, p.title) for n in naming):
             yield Problem(
                 f'{what}: the title "{_label(p.title)}" is not written beside the name: cleared',
                 _set(p, "title", ""),
@@ -638,6 +656,78 @@ def enumerations(sentence: str) -> list[list[str]]:
     return found
 
 
+def _names_hint(people: list[Person] | list[Party], doc: Numbered) -> Problem | None:
+    """For an answer naming people the document does not (most often the worked example's): the
+    people the document itself names with a title ("Mr. Lloyd"), unlisted, to answer with instead."""
+    if not people or people[0].kind != "person":
+        return None
+    unlisted = [t for t in titled_names(doc) if not any(same_person(p, t) for p in people)]
+    if not unlisted:
+        return None
+    shown = ", ".join(f'"{t.written}" ({t.where})' for t in unlisted[:MAX_HINTED])
+    return Problem(f"the document names people such as {shown}: list those who took part", minor=True)
+
+
+@dataclass(frozen=True)
+class TitledName:
+    """A person the document names behind a title ("Mr. Lloyd"), and the sentences naming them."""
+
+    title: str
+    name: str
+    sentences: list[int]
+    kind: str = "person"
+
+    @property
+    def written(self) -> str:
+        return f"{self.title} {self.name}"
+
+    @property
+    def where(self) -> str:
+        """ "sentence 4", "sentences 2, 7": the first two that name them."""
+        numbers = ", ".join(map(str, self.sentences[:2]))
+        return f"sentence{'s' if len(self.sentences) > 1 else ''} {numbers}"
+
+
+TITLE_PREFIXES = frozenset("foreign defence defense state under affairs finance assistant".split())
+"""Words that make part of a title beside the title words proper: "Foreign Secretary"."""
+
+_ABBREVIATED = "mr mrs ms mx dr prof sen rep gov gen lt col maj capt sgt adm rev hon rt messrs".split()
+_NAME_WORD = r"(?:[A-Z][\w’'-]*[a-z][\w’'-]*|(?:[A-Z]\.){1,3})"
+_TITLE_WORDS = {w.capitalize() for w in TITLE_TOKENS} - {"Am", "Mp", "Mla", "Msp"}
+_TITLED_NAME = re.compile(
+    rf"\b(?:(?:{'|'.join(sorted(_TITLE_WORDS | {w.capitalize() for w in TITLE_PREFIXES}))})[ \t]+)*"
+    rf"(?:(?:{'|'.join(w.capitalize() for w in _ABBREVIATED)})\.?|(?:{'|'.join(sorted(_TITLE_WORDS))}))"
+    rf"[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}})"
+)
+"""A title or form of address, capitalised, then one to three capitalised words: "Mr. Lloyd",
+"Ambassador Wadsworth", "Foreign Secretary Selwyn Lloyd"."""
+
+_NOT_NAMES = frozenset("assembly council staff secretariat committee office".split())
+"""Words that follow a title word in the name of a body: "General Assembly"."""
+
+MAX_HINTED = 6
+"""Names a re-ask offers at most."""
+
+
+def titled_names(doc: Numbered) -> list[TitledName]:
+    """The people ``doc`` names with a title or form of address ("Mr. Lloyd", "Ambassador
+    Wadsworth"), each once, as first written, with the sentences that name them; most named first."""
+    found: dict[str, TitledName] = {}
+    for n, s in enumerate(doc.sentences, 1):
+        for m in _TITLED_NAME.finditer(s.text):
+            name = re.sub(r"[’']s$", "", m.group("name"))
+            words = {re.sub(r"[^a-z]", "", w.lower()) for w in name.split()}
+            key = surname(name_tokens(name))
+            # "President Mr" in "... the President. Mr. Herter"
+            if key is None or words & (TITLE_TOKENS | _NOT_NAMES):
+                continue
+            title = s.text[m.start() : m.start("name")].strip()
+            numbers = found.setdefault(key, TitledName(title, name, [])).sentences
+            if n not in numbers:
+                numbers.append(n)
+    return sorted(found.values(), key=lambda t: -len(t.sentences))
+
+
 # --- fixes ---------------------------------------------------------------------------------
 
 
@@ -676,6 +766,23 @@ def _drop(items: list[Any], item: Any) -> Callable[[], None]:
     def fix() -> None:
         if any(x is item for x in items):
             items[:] = [x for x in items if x is not item]
+
+    return fix
+
+
+def _to_parties(p: Person | Party, people: list[Any], parties: list[Party]) -> Callable[[], None]:
+    """``p``, a country, moved from ``people`` to ``parties``, unless listed there or represented
+    by a person listed."""
+
+    def fix() -> None:
+        from summarizer.schemas.passes import Party
+
+        if any(x is p for x in people):
+            _drop(people, p)()
+            country = canonical_affiliation(p.name)
+            listed = [b.name for b in parties] + [x.side for x in people]
+            if not any(canonical_affiliation(normalize_affiliation(n)) == country for n in listed):
+                parties.append(Party(name=p.name, evidence=p.evidence))
 
     return fix
 
@@ -772,6 +879,17 @@ def is_reference_code(name: str) -> bool:
     return ("/" in text and any(ch.isdigit() for ch in text)) or not any(ch.isalpha() for ch in text)
 
 
+def not_a_name(name: str) -> bool:
+    """Words the model gave as a person's name that name no one: the tail of a title ("of
+    Poland", from "Deputy Prime Minister of Poland")."""
+    words = name.split()
+    return not words or words[0] in _TAIL_WORDS
+
+
+_TAIL_WORDS = frozenset("of and for in on at to".split())
+"""Lower-case words that start no name ("the" may: "the Secretary")."""
+
+
 def _title_in_name(p: Named) -> str | None:
     """The title words at the head of a name, or the given title found in it; None when the
     name is nothing but the title ("top U.S. official"), as for a person the document never names."""
@@ -787,7 +905,7 @@ def _title_in_name(p: Named) -> str | None:
     if lead_words and words[lead_words - 1].lower() not in {"of", "for", "and", "the"}:
         return " ".join(words[:lead_words])
     folded = [re.sub(r"[^a-z]", "", w.lower()) for w in words]
-    titled = TITLE_TOKENS | {"foreign", "defence", "defense", "state", "under", "affairs", "finance"}
+    titled = TITLE_TOKENS | TITLE_PREFIXES
     lead = 0
     while lead < len(words) and (
         folded[lead] in titled
