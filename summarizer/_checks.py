@@ -350,7 +350,6 @@ def _named_problems(
     people: list[Person] | list[Party], doc: Numbered, parties: list[Party] | None = None
 ) -> Iterator[Problem]:
     """``people``: the answer's people, with its ``parties``, or its parties alone."""
-    hinted = False
     for p in people:
         what = f'participant "{_label(p.name)}"'
         if parties is not None and canonical_affiliation(p.name) in AFFILIATIONS:
@@ -396,9 +395,6 @@ def _named_problems(
                     f"{what} is not named in the document: write the name as the document does",
                     _drop(people, p),
                 )
-                if not hinted and (hint := _names_hint(people, doc)):
-                    hinted = True
-                    yield hint
         if titled:
             yield Problem(
                 f'{what}: the title "{titled}" moved out of the name', _strip_title(p, titled), True
@@ -656,78 +652,6 @@ def enumerations(sentence: str) -> list[list[str]]:
     return found
 
 
-def _names_hint(people: list[Person] | list[Party], doc: Numbered) -> Problem | None:
-    """For an answer naming people the document does not (most often the worked example's): the
-    people the document itself names with a title ("Mr. Lloyd"), unlisted, to answer with instead."""
-    if not people or people[0].kind != "person":
-        return None
-    unlisted = [t for t in titled_names(doc) if not any(same_person(p, t) for p in people)]
-    if not unlisted:
-        return None
-    shown = ", ".join(f'"{t.written}" ({t.where})' for t in unlisted[:MAX_HINTED])
-    return Problem(f"the document names people such as {shown}: list those who took part", minor=True)
-
-
-@dataclass(frozen=True)
-class TitledName:
-    """A person the document names behind a title ("Mr. Lloyd"), and the sentences naming them."""
-
-    title: str
-    name: str
-    sentences: list[int]
-    kind: str = "person"
-
-    @property
-    def written(self) -> str:
-        return f"{self.title} {self.name}"
-
-    @property
-    def where(self) -> str:
-        """ "sentence 4", "sentences 2, 7": the first two that name them."""
-        numbers = ", ".join(map(str, self.sentences[:2]))
-        return f"sentence{'s' if len(self.sentences) > 1 else ''} {numbers}"
-
-
-TITLE_PREFIXES = frozenset("foreign defence defense state under affairs finance assistant".split())
-"""Words that make part of a title beside the title words proper: "Foreign Secretary"."""
-
-_ABBREVIATED = "mr mrs ms mx dr prof sen rep gov gen lt col maj capt sgt adm rev hon rt messrs".split()
-_NAME_WORD = r"(?:[A-Z][\w’'-]*[a-z][\w’'-]*|(?:[A-Z]\.){1,3})"
-_TITLE_WORDS = {w.capitalize() for w in TITLE_TOKENS} - {"Am", "Mp", "Mla", "Msp"}
-_TITLED_NAME = re.compile(
-    rf"\b(?:(?:{'|'.join(sorted(_TITLE_WORDS | {w.capitalize() for w in TITLE_PREFIXES}))})[ \t]+)*"
-    rf"(?:(?:{'|'.join(w.capitalize() for w in _ABBREVIATED)})\.?|(?:{'|'.join(sorted(_TITLE_WORDS))}))"
-    rf"[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}})"
-)
-"""A title or form of address, capitalised, then one to three capitalised words: "Mr. Lloyd",
-"Ambassador Wadsworth", "Foreign Secretary Selwyn Lloyd"."""
-
-_NOT_NAMES = frozenset("assembly council staff secretariat committee office".split())
-"""Words that follow a title word in the name of a body: "General Assembly"."""
-
-MAX_HINTED = 6
-"""Names a re-ask offers at most."""
-
-
-def titled_names(doc: Numbered) -> list[TitledName]:
-    """The people ``doc`` names with a title or form of address ("Mr. Lloyd", "Ambassador
-    Wadsworth"), each once, as first written, with the sentences that name them; most named first."""
-    found: dict[str, TitledName] = {}
-    for n, s in enumerate(doc.sentences, 1):
-        for m in _TITLED_NAME.finditer(s.text):
-            name = re.sub(r"[’']s$", "", m.group("name"))
-            words = {re.sub(r"[^a-z]", "", w.lower()) for w in name.split()}
-            key = surname(name_tokens(name))
-            # "President Mr" in "... the President. Mr. Herter"
-            if key is None or words & (TITLE_TOKENS | _NOT_NAMES):
-                continue
-            title = s.text[m.start() : m.start("name")].strip()
-            numbers = found.setdefault(key, TitledName(title, name, [])).sentences
-            if n not in numbers:
-                numbers.append(n)
-    return sorted(found.values(), key=lambda t: -len(t.sentences))
-
-
 # --- fixes ---------------------------------------------------------------------------------
 
 
@@ -890,9 +814,7 @@ _TAIL_WORDS = frozenset("of and for in on at to".split())
 """Lower-case words that start no name ("the" may: "the Secretary")."""
 
 
-def _title_in_name(p: Named) -> str | None:
-    """The title words at the head of a name, or the given title found in it; None when the
-    name is nothing but the title ("top U.S. official"), as for a person the document never names."""
+def _leading_title(p: Named) -> str | None:
     words = p.name.split()
     if p.title and len(words) > 1 and re.search(rf"\b{re.escape(p.title.lower())}\b", p.name.lower()):
         return p.title if _name_left(p.name, p.title) else None
@@ -905,7 +827,7 @@ def _title_in_name(p: Named) -> str | None:
     if lead_words and words[lead_words - 1].lower() not in {"of", "for", "and", "the"}:
         return " ".join(words[:lead_words])
     folded = [re.sub(r"[^a-z]", "", w.lower()) for w in words]
-    titled = TITLE_TOKENS | TITLE_PREFIXES
+    titled = TITLE_TOKENS | {"foreign", "defence", "defense", "state", "under", "affairs", "finance"}
     lead = 0
     while lead < len(words) and (
         folded[lead] in titled
@@ -916,6 +838,17 @@ def _title_in_name(p: Named) -> str | None:
     if lead == len(words) or not any(w in TITLE_TOKENS for w in folded[:lead]):
         return None
     return " ".join(words[:lead])
+
+
+def _title_in_name(p: Named) -> str | None:
+    """The title words at the head of a name, or the given title found in it; None when the
+    name is nothing but the title ("top U.S. official", "Deputy Prime Minister of Poland",
+    "French Foreign Minister"), as for a person the document never names."""
+    titled = _leading_title(p)
+    if titled is None:
+        return None
+    left = _name_left(p.name, titled)
+    return None if not_a_name(left) or canonical_affiliation(left) in AFFILIATIONS else titled
 
 
 def _naming_in_parts(name: str, doc: Numbered) -> list[int]:
