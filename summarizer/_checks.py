@@ -735,7 +735,8 @@ def _strip_title(p: Person | Party, titled: str) -> Callable[[], None]:
         name = _name_left(p.name, titled)
         if name:
             p.name = name
-            p.title = p.title or titled
+            # "Mr. Kohler" becomes "Kohler": a form of address is not a title.
+            p.title = p.title or ("" if HONORIFIC.fullmatch(titled) else titled)
 
     return fix
 

@@ -261,6 +261,7 @@ def test_a_title_inside_the_name_becomes_the_title_when_none_is_given() -> None:
     [
         ("Mr. Dar", "Trade Minister", ""),  # the worked example's title, beside a form of address
         ("Mr. Dar", "Mr.", ""),
+        ("Mr. Dar", "", ""),
         ("Mr. Dar", "Foreign Minister", "Foreign Minister"),
     ],
 )
