@@ -352,7 +352,7 @@ def _named_problems(
     """``people``: the answer's people, with its ``parties``, or its parties alone."""
     for p in people:
         what = f'participant "{_label(p.name)}"'
-        if parties is not None and canonical_affiliation(p.name) in AFFILIATIONS:
+        if parties is not None and _is_country(p.name):
             yield Problem(
                 f"{what} is a country, not a person: listed among the parties",
                 _to_parties(p, people, parties),
@@ -703,9 +703,11 @@ def _to_parties(p: Person | Party, people: list[Any], parties: list[Party]) -> C
 
         if any(x is p for x in people):
             _drop(people, p)()
-            country = canonical_affiliation(p.name)
-            listed = [b.name for b in parties] + [x.side for x in people]
-            if not any(canonical_affiliation(normalize_affiliation(n)) == country for n in listed):
+            listed = {
+                normalize_affiliation(n).lower()
+                for n in [*(b.name for b in parties), *(x.side for x in people)]
+            }
+            if normalize_affiliation(p.name).lower() not in listed:
                 parties.append(Party(name=p.name, evidence=p.evidence))
 
     return fix
@@ -756,6 +758,11 @@ def _merge(people: list[Any], keep: Any, drop: Any) -> Callable[[], None]:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _is_country(name: str) -> bool:
+    """Whether ``name`` is one of :data:`AFFILIATIONS`, in any of its spellings ("U.S.", "French")."""
+    return canonical_affiliation(name) in AFFILIATIONS
 
 
 def _is_placeholder(text: str) -> bool:
@@ -849,7 +856,7 @@ def _title_in_name(p: Named) -> str | None:
     if titled is None:
         return None
     left = _name_left(p.name, titled)
-    return None if not_a_name(left) or canonical_affiliation(left) in AFFILIATIONS else titled
+    return None if not_a_name(left) or _is_country(left) else titled
 
 
 def _naming_in_parts(name: str, doc: Numbered) -> list[int]:
