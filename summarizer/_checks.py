@@ -353,9 +353,12 @@ def _named_problems(
     for p in people:
         what = f'participant "{_label(p.name)}"'
         if parties is not None and _is_country(p.name):
+            # Named as the document writes it ("U. S." as "United States"), as a party would be.
+            written = None if doc.naming(p.name) else _written_as(p.name, doc)
+            spelled = f' as "{written[0]}"' if written else ""
             yield Problem(
-                f"{what} is a country, not a person: listed among the parties",
-                _to_parties(p, people, parties),
+                f"{what} is a country, not a person: listed among the parties{spelled}",
+                _to_parties(p, people, parties, written),
                 True,
             )
             continue
@@ -694,21 +697,35 @@ def _drop(items: list[Any], item: Any) -> Callable[[], None]:
     return fix
 
 
-def _to_parties(p: Person | Party, people: list[Any], parties: list[Party]) -> Callable[[], None]:
-    """``p``, a country, moved from ``people`` to ``parties``, unless listed there or represented
-    by a person listed."""
+def _to_parties(
+    p: Person | Party, people: list[Any], parties: list[Party], written: tuple[str, list[int]] | None
+) -> Callable[[], None]:
+    """``p``, a country, moved from ``people`` to ``parties`` (under the name and sentences
+    ``written``, if given), unless a person listed represents it or it is listed there already.
+    Listed already by another name ("Kremlin" for "Russia"), it takes that party's place."""
 
     def fix() -> None:
         from summarizer.schemas.passes import Party
 
-        if any(x is p for x in people):
-            _drop(people, p)()
-            listed = {
-                normalize_affiliation(n).lower()
-                for n in [*(b.name for b in parties), *(x.side for x in people)]
-            }
-            if normalize_affiliation(p.name).lower() not in listed:
-                parties.append(Party(name=p.name, evidence=p.evidence))
+        if not any(x is p for x in people):
+            return
+        _drop(people, p)()
+        name, evidence = (written[0], written[1][:3]) if written else (p.name, p.evidence)
+        key = normalize_affiliation(name).lower()
+        if any(normalize_affiliation(x.side).lower() == key for x in people):
+            return
+        same = [b for b in parties if normalize_affiliation(b.name).lower() == key]
+        if same and (
+            canonical_affiliation(name) != name or any(canonical_affiliation(b.name) == b.name for b in same)
+        ):
+            return
+        party = Party(name=name, evidence=evidence)
+        if same:
+            parties[parties.index(same[0])] = party
+            for b in same[1:]:
+                _drop(parties, b)()
+        else:
+            parties.append(party)
 
     return fix
 

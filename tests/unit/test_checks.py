@@ -393,7 +393,7 @@ def test_a_country_listed_as_a_person_is_listed_among_the_parties() -> None:
     answer = people(baloch(), person("U.S.", "", "", [1]), person("Pakistan", "", "", [1]))
     answer.parties.append(Party(name="United States", evidence=[1]))
     assert messages(answer) == [
-        'participant "U.S." is a country, not a person: listed among the parties',
+        'participant "U.S." is a country, not a person: listed among the parties as "United States"',
         'participant "Pakistan" is a country, not a person: listed among the parties',
     ]
     fixed, _ = last_attempt(answer)
@@ -405,6 +405,38 @@ def test_a_country_listed_as_a_person_is_listed_among_the_parties() -> None:
     answer = people(person("China", "", "", [1]))
     fixed, _ = last_attempt(answer, Numbered("China protested."))
     assert [(p.name, p.kind) for p in fixed.everyone] == [("China", "body")]
+
+
+@pytest.mark.parametrize(
+    ("given", "text", "party"),
+    [
+        (
+            "U. S.",
+            "The United States on Thursday defended the right of Russian troops to fire.",
+            "United States",
+        ),
+        ("India", "Bangladesh has rejected an Indian proposal for a trade agreement.", "Indian"),
+    ],
+)
+def test_a_country_moved_to_the_parties_is_named_as_the_document_writes_it(
+    given: str, text: str, party: str
+) -> None:
+    doc = Numbered(text)
+    fixed, _ = last_attempt(people(person(given, "", "", [1])), doc)
+    assert [(p.name, p.kind, p.evidence) for p in fixed.everyone] == [(party, "body", [1])]
+
+
+def test_a_country_moved_to_the_parties_takes_the_place_of_another_name_for_it() -> None:
+    doc = Numbered("The Kremlin said Russia will shoot down any fighter planes that attack Syria.")
+    answer = people(
+        person("Kremlin", "", "", [1]), person("Russia", "", "", [1]), person("Syria", "", "", [1])
+    )
+    fixed, _ = last_attempt(answer, doc)
+    assert [(p.name, p.kind) for p in fixed.everyone] == [("Syria", "person"), ("Russia", "body")]
+    # A country's own name stays when another name for it comes later.
+    answer = people(person("Russia", "", "", [1]), person("Kremlin", "", "", [1]))
+    fixed, _ = last_attempt(answer, doc)
+    assert [(p.name, p.kind) for p in fixed.everyone] == [("Russia", "body")]
 
 
 @pytest.mark.parametrize("name", ["the Secretary", "von Brentano", "de Gaulle", "Frenchman Paul Martin"])
